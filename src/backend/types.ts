@@ -1,0 +1,211 @@
+/**
+ * THE seam. Everything above it (client, runtime, CLI, HTTP) is written once against
+ * these types; each backend implements them. Every method takes one params object and
+ * works on many rows at once. Times are milliseconds since the epoch, passed in by the
+ * caller so that one clock drives a whole operation.
+ */
+
+export type JobState = 'scheduled' | 'ready' | 'claimed' | 'finished' | 'failed' | 'discarded';
+
+export const JOB_STATES: readonly JobState[] = [
+  'scheduled',
+  'ready',
+  'claimed',
+  'finished',
+  'failed',
+  'discarded',
+];
+
+export interface StoredError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string | undefined;
+  readonly code?: string | undefined;
+  /** The execution (1-based) that raised it. */
+  readonly execution: number;
+  readonly at: number;
+}
+
+export interface NewJob {
+  readonly name: string;
+  readonly queue: string;
+  readonly priority: number;
+  /** Encoded arguments (JSON text after the codec). */
+  readonly args: string;
+  /** JSON object text. */
+  readonly metadata: string;
+  /** When it may run; null or <= now means ready at once. */
+  readonly runAt: number | null;
+}
+
+export interface JobRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly priority: number;
+  readonly args: string;
+  readonly metadata: string;
+  readonly state: JobState;
+  /** How many times it has been started (claimed), counting the current run. */
+  readonly attempts: number;
+  readonly enqueuedAt: number;
+  readonly runAt: number | null;
+  readonly finishedAt: number | null;
+  readonly processId: string | null;
+  readonly lastError: StoredError | null;
+  /** Encoded result (JSON text) of a finished job. */
+  readonly result: string | null;
+}
+
+export interface ClaimedJob {
+  readonly id: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly priority: number;
+  readonly args: string;
+  readonly metadata: string;
+  readonly attempts: number;
+  readonly enqueuedAt: number;
+  /** Fencing token: every later transition of this claim must present it. */
+  readonly lease: string;
+}
+
+export interface ClaimRef {
+  readonly jobId: string;
+  readonly lease: string;
+}
+
+export type Completion =
+  | (ClaimRef & { readonly outcome: 'finished'; readonly result: string | null })
+  | (ClaimRef & { readonly outcome: 'failed'; readonly error: StoredError })
+  | (ClaimRef & { readonly outcome: 'discarded'; readonly error: StoredError | null })
+  /** Runs again at runAt; the attempt stays counted. */
+  | (ClaimRef & { readonly outcome: 'retry'; readonly runAt: number; readonly error: StoredError | null })
+  /** Runs again at runAt; the attempt is given back. */
+  | (ClaimRef & { readonly outcome: 'snooze'; readonly runAt: number });
+
+export interface CompletionResult {
+  /** Job ids whose lease no longer matched: the transition was refused (fenced). */
+  readonly rejected: readonly string[];
+}
+
+export type ProcessKind = 'supervisor' | 'worker' | 'dispatcher' | 'scheduler' | 'embedded';
+
+export interface ProcessInfo {
+  readonly id: string;
+  readonly kind: ProcessKind;
+  readonly name: string;
+  readonly pid: number;
+  readonly hostname: string;
+  readonly supervisorId: string | null;
+  /** JSON object text: queues, threads and other facts worth showing. */
+  readonly metadata: string;
+  readonly lastHeartbeatAt: number;
+  readonly createdAt: number;
+}
+
+export interface QueueInfo {
+  readonly name: string;
+  readonly paused: boolean;
+  readonly ready: number;
+  readonly scheduled: number;
+  readonly claimed: number;
+  readonly failed: number;
+  /** Enqueue time of the oldest ready job, or null when none is ready. */
+  readonly oldestReadyAt: number | null;
+}
+
+export interface JobFilter {
+  readonly state?: JobState | undefined;
+  readonly queue?: string | undefined;
+  readonly name?: string | undefined;
+  readonly ids?: readonly string[] | undefined;
+  /** Page size; backends clamp it to MAX_PAGE. */
+  readonly limit?: number | undefined;
+  /** Return jobs with an id before this one (newest first paging). */
+  readonly beforeId?: string | undefined;
+}
+
+export const MAX_PAGE = 1000;
+
+/** Which failed jobs an admin operation applies to. */
+export interface FailedSelector {
+  readonly ids?: readonly string[] | undefined;
+  readonly queue?: string | undefined;
+  /** Every failed job; must be said explicitly. */
+  readonly all?: boolean | undefined;
+}
+
+export interface Capabilities {
+  /** Other OS processes (and hosts) can share this backend. */
+  readonly multiProcess: boolean;
+  /** The backend pushes wake-ups across processes (LISTEN/NOTIFY and the like). */
+  readonly crossProcessWakeups: boolean;
+  /** enqueue can join the caller's database transaction. */
+  readonly transactionalEnqueue: boolean;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+
+  /** Creates or upgrades the storage; safe to call from many processes at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Stores jobs in one round trip; returns their ids in input order. */
+  enqueue(params: { jobs: readonly NewJob[]; now: number }): Promise<string[]>;
+
+  /**
+   * Claims up to `limit` ready jobs for `processId`, in the order of `queues`
+   * (exact names, "*" or "prefix*"), then priority, then FIFO; paused queues are skipped.
+   */
+  claim(params: {
+    queues: readonly string[];
+    limit: number;
+    processId: string;
+    now: number;
+  }): Promise<ClaimedJob[]>;
+  /** Applies each completion only if its lease still holds. */
+  complete(params: { items: readonly Completion[]; now: number }): Promise<CompletionResult>;
+  /** Returns claims to ready (graceful stop); the attempt is given back. Returns how many. */
+  release(params: { items: readonly ClaimRef[]; now: number }): Promise<number>;
+
+  /** Moves up to `limit` due scheduled jobs to ready; returns how many. */
+  promoteScheduled(params: { now: number; limit: number }): Promise<number>;
+  /** Deletes finished and discarded jobs that ended before `before`; returns how many. */
+  clearFinished(params: { before: number; limit: number }): Promise<number>;
+
+  registerProcess(params: { process: ProcessInfo }): Promise<void>;
+  heartbeat(params: { processIds: readonly string[]; now: number }): Promise<void>;
+  /** Removes a process and returns its claimed jobs to ready. Returns the jobs released. */
+  deregisterProcess(params: { processId: string; now: number }): Promise<number>;
+  /**
+   * Removes processes whose last heartbeat is before `aliveSince` and releases their claims,
+   * and claims held by processes that no longer exist.
+   */
+  pruneProcesses(params: {
+    aliveSince: number;
+    now: number;
+  }): Promise<{ pruned: ProcessInfo[]; released: number }>;
+  listProcesses(): Promise<ProcessInfo[]>;
+
+  pauseQueue(params: { queue: string; now: number }): Promise<void>;
+  resumeQueue(params: { queue: string }): Promise<void>;
+  listQueues(): Promise<QueueInfo[]>;
+
+  getJob(params: { id: string }): Promise<JobRecord | null>;
+  /** Newest first. */
+  listJobs(params: JobFilter): Promise<JobRecord[]>;
+  countJobs(): Promise<Record<JobState, number>>;
+  /** Failed jobs back to ready (attempt count kept); returns how many. */
+  /**
+   * Cross-process wake-ups (only when capabilities.crossProcessWakeups): the listener is
+   * called with queues that just got ready jobs. Resolves to an unsubscribe function.
+   */
+  listen?(listener: (queues: readonly string[]) => void): Promise<() => Promise<void>>;
+
+  retryFailed(params: { select: FailedSelector; now: number }): Promise<number>;
+  /** Failed jobs to discarded; returns how many. */
+  discardFailed(params: { select: FailedSelector; now: number }): Promise<number>;
+}

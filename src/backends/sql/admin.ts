@@ -1,0 +1,179 @@
+import {
+  type FailedSelector,
+  JOB_STATES,
+  type JobFilter,
+  type JobRecord,
+  type JobState,
+  MAX_PAGE,
+  type QueueInfo,
+} from '../../backend/types.ts';
+import type { SqlContext } from './context.ts';
+import type { SqlExecutor } from './driver.ts';
+import { JOB_COLUMNS, num, numOrNull, toJobRecord } from './rows.ts';
+import { moveToReady } from './transitions.ts';
+
+export async function pauseQueue({ driver, d, t }: SqlContext, queue: string, now: number): Promise<void> {
+  await driver.transaction(async (tx) => {
+    await tx.run(d.insertIgnore(t.queues, 'name, created_at', 'SELECT ?, ? WHERE true'), [queue, now]);
+    await tx.run(`UPDATE ${t.queues} SET paused_at = ? WHERE name = ? AND paused_at IS NULL`, [now, queue]);
+  });
+}
+
+export async function resumeQueue({ driver, t }: SqlContext, queue: string): Promise<void> {
+  await driver.transaction((tx) => tx.run(`UPDATE ${t.queues} SET paused_at = NULL WHERE name = ?`, [queue]));
+}
+
+export async function listQueues({ driver, t }: SqlContext): Promise<QueueInfo[]> {
+  const queues = await driver.all<{ name: string; paused_at: unknown }>(
+    `SELECT name, paused_at FROM ${t.queues} ORDER BY name`,
+  );
+  const ready = await driver.all<{ queue: string; n: unknown; oldest: unknown }>(
+    `SELECT r.queue, COUNT(*) AS n, MIN(COALESCE(j.run_at, j.enqueued_at)) AS oldest
+       FROM ${t.ready} r JOIN ${t.jobs} j ON j.id = r.job_id GROUP BY r.queue`,
+  );
+  const counts = async (sql: string) =>
+    new Map((await driver.all<{ queue: string; n: unknown }>(sql)).map((r) => [r.queue, num(r.n)]));
+  const scheduled = await counts(`SELECT queue, COUNT(*) AS n FROM ${t.scheduled} GROUP BY queue`);
+  const failed = await counts(`SELECT queue, COUNT(*) AS n FROM ${t.failed} GROUP BY queue`);
+  const claimed = await counts(
+    `SELECT queue, COUNT(*) AS n FROM ${t.jobs} WHERE process_id IS NOT NULL GROUP BY queue`,
+  );
+  const readyBy = new Map(ready.map((r) => [r.queue, r]));
+  return queues.map((q) => ({
+    name: q.name,
+    paused: q.paused_at !== null,
+    ready: num(readyBy.get(q.name)?.n ?? 0),
+    scheduled: scheduled.get(q.name) ?? 0,
+    claimed: claimed.get(q.name) ?? 0,
+    failed: failed.get(q.name) ?? 0,
+    oldestReadyAt: numOrNull(readyBy.get(q.name)?.oldest),
+  }));
+}
+
+export async function getJob({ driver, d, t }: SqlContext, id: string): Promise<JobRecord | null> {
+  const rows = await driver.all<Record<string, unknown>>(
+    `SELECT ${JOB_COLUMNS} FROM ${t.jobs} WHERE id = ?`,
+    [d.idParam(id)],
+  );
+  return rows[0] ? toJobRecord(rows[0]) : null;
+}
+
+export async function listJobs({ driver, d, t }: SqlContext, filter: JobFilter): Promise<JobRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.state) {
+    where.push('state = ?');
+    params.push(filter.state);
+  }
+  if (filter.queue) {
+    where.push('queue = ?');
+    params.push(filter.queue);
+  }
+  if (filter.name) {
+    where.push('name = ?');
+    params.push(filter.name);
+  }
+  if (filter.ids) {
+    where.push(`id IN ${d.idList('bigint')}`);
+    params.push(d.listParam(filter.ids.map(Number), 'bigint'));
+  }
+  if (filter.beforeId) {
+    where.push('id < ?');
+    params.push(d.idParam(filter.beforeId));
+  }
+  const limit = Math.max(1, Math.min(filter.limit ?? 100, MAX_PAGE));
+  const rows = await driver.all<Record<string, unknown>>(
+    `SELECT ${JOB_COLUMNS} FROM ${t.jobs}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+    [...params, limit],
+  );
+  return rows.map(toJobRecord);
+}
+
+export async function countJobs({ driver, t }: SqlContext): Promise<Record<JobState, number>> {
+  const rows = await driver.all<{ state: JobState; n: unknown }>(
+    `SELECT state, COUNT(*) AS n FROM ${t.jobs} GROUP BY state`,
+  );
+  const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+  for (const row of rows) counts[row.state] = num(row.n);
+  return counts;
+}
+
+const BATCH = 500;
+
+/** Failed jobs back to ready, in batches; returns how many. */
+export async function retryFailed(ctx: SqlContext, select: FailedSelector): Promise<number> {
+  return inFailedBatches(ctx, select, async (tx, rows) => {
+    const places = await jobPlaces(
+      ctx,
+      tx,
+      rows.map((r) => r.id),
+    );
+    await moveToReady(ctx, tx, places, 0);
+  });
+}
+
+/** Failed jobs to discarded (kept for the retention time), in batches; returns how many. */
+export async function discardFailed(ctx: SqlContext, select: FailedSelector, now: number): Promise<number> {
+  return inFailedBatches(ctx, select, async (tx, rows) => {
+    await tx.run(
+      `UPDATE ${ctx.t.jobs} SET state = 'discarded', finished_at = ? WHERE id IN ${ctx.d.idList('bigint')}`,
+      [
+        now,
+        ctx.d.listParam(
+          rows.map((r) => r.id),
+          'bigint',
+        ),
+      ],
+    );
+  });
+}
+
+async function jobPlaces(ctx: SqlContext, tx: SqlExecutor, ids: readonly number[]) {
+  const rows = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
+    `SELECT id, queue, priority FROM ${ctx.t.jobs} WHERE id IN ${ctx.d.idList('bigint')}`,
+    [ctx.d.listParam(ids, 'bigint')],
+  );
+  return rows.map((r) => ({ id: num(r.id), queue: r.queue, priority: num(r.priority) }));
+}
+
+/** Takes selected rows out of the failed table batch by batch and hands each batch to `apply`. */
+async function inFailedBatches(
+  ctx: SqlContext,
+  select: FailedSelector,
+  apply: (tx: SqlExecutor, rows: { id: number }[]) => Promise<void>,
+): Promise<number> {
+  const { driver, d, t } = ctx;
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (select.ids) {
+    where.push(`job_id IN ${d.idList('bigint')}`);
+    params.push(d.listParam(select.ids.map(Number), 'bigint'));
+  }
+  if (select.queue) {
+    where.push('queue = ?');
+    params.push(select.queue);
+  }
+  if (where.length === 0 && !select.all) return 0;
+  let total = 0;
+  for (;;) {
+    const done = await driver.transaction(async (tx) => {
+      const rows = (
+        await tx.all<{ job_id: unknown }>(
+          `SELECT job_id FROM ${t.failed}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY job_id LIMIT ?${d.skipLocked}`,
+          [...params, BATCH],
+        )
+      ).map((r) => ({ id: num(r.job_id) }));
+      if (rows.length === 0) return 0;
+      await tx.run(`DELETE FROM ${t.failed} WHERE job_id IN ${d.idList('bigint')}`, [
+        d.listParam(
+          rows.map((r) => r.id),
+          'bigint',
+        ),
+      ]);
+      await apply(tx, rows);
+      return rows.length;
+    });
+    total += done;
+    if (done < BATCH) return total;
+  }
+}

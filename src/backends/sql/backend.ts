@@ -1,0 +1,153 @@
+import type {
+  Backend,
+  Capabilities,
+  ClaimedJob,
+  ClaimRef,
+  Completion,
+  CompletionResult,
+  FailedSelector,
+  JobFilter,
+  JobRecord,
+  JobState,
+  NewJob,
+  ProcessInfo,
+  QueueInfo,
+} from '../../backend/types.ts';
+import * as admin from './admin.ts';
+import { claimJobs } from './claim.ts';
+import { completeJobs, releaseClaims } from './complete.ts';
+import type { SqlContext } from './context.ts';
+import { enqueueJobs } from './enqueue.ts';
+import { clearFinished, promoteScheduled } from './maintenance.ts';
+import * as processes from './processes.ts';
+
+const NUMERIC_ID = /^\d{1,18}$/;
+
+export interface SqlBackendOptions {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  readonly context: SqlContext;
+  readonly migrate: () => Promise<void>;
+  /** Finished jobs are deleted at once instead of kept for the retention time. */
+  readonly deleteFinished: boolean;
+}
+
+/** The one Backend for every SQL database; only the Dialect and driver differ. */
+export class SqlBackend implements Backend {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  readonly #ctx: SqlContext;
+  readonly #options: SqlBackendOptions;
+
+  constructor(options: SqlBackendOptions) {
+    this.name = options.name;
+    this.capabilities = options.capabilities;
+    this.#ctx = options.context;
+    this.#options = options;
+  }
+
+  migrate(): Promise<void> {
+    return this.#options.migrate();
+  }
+
+  close(): Promise<void> {
+    return this.#ctx.driver.close();
+  }
+
+  enqueue(p: { jobs: readonly NewJob[]; now: number }): Promise<string[]> {
+    return enqueueJobs(this.#ctx, p.jobs, p.now);
+  }
+
+  claim(p: {
+    queues: readonly string[];
+    limit: number;
+    processId: string;
+    now: number;
+  }): Promise<ClaimedJob[]> {
+    return claimJobs(this.#ctx, p);
+  }
+
+  complete(p: { items: readonly Completion[]; now: number }): Promise<CompletionResult> {
+    const valid = p.items.filter((item) => NUMERIC_ID.test(item.jobId));
+    const invalid = p.items.filter((item) => !NUMERIC_ID.test(item.jobId)).map((item) => item.jobId);
+    return completeJobs(this.#ctx, valid, p.now, this.#options.deleteFinished).then((r) => ({
+      rejected: [...r.rejected, ...invalid],
+    }));
+  }
+
+  release(p: { items: readonly ClaimRef[]; now: number }): Promise<number> {
+    return releaseClaims(
+      this.#ctx,
+      p.items.filter((item) => NUMERIC_ID.test(item.jobId)),
+    );
+  }
+
+  promoteScheduled(p: { now: number; limit: number }): Promise<number> {
+    return promoteScheduled(this.#ctx, p.now, p.limit);
+  }
+
+  clearFinished(p: { before: number; limit: number }): Promise<number> {
+    return clearFinished(this.#ctx, p.before, p.limit);
+  }
+
+  registerProcess(p: { process: ProcessInfo }): Promise<void> {
+    return processes.registerProcess(this.#ctx, p.process);
+  }
+
+  heartbeat(p: { processIds: readonly string[]; now: number }): Promise<void> {
+    return processes.heartbeat(this.#ctx, p.processIds, p.now);
+  }
+
+  deregisterProcess(p: { processId: string; now: number }): Promise<number> {
+    return processes.deregisterProcess(this.#ctx, p.processId);
+  }
+
+  pruneProcesses(p: {
+    aliveSince: number;
+    now: number;
+  }): Promise<{ pruned: ProcessInfo[]; released: number }> {
+    return processes.pruneProcesses(this.#ctx, p.aliveSince);
+  }
+
+  listProcesses(): Promise<ProcessInfo[]> {
+    return processes.listProcesses(this.#ctx);
+  }
+
+  pauseQueue(p: { queue: string; now: number }): Promise<void> {
+    return admin.pauseQueue(this.#ctx, p.queue, p.now);
+  }
+
+  resumeQueue(p: { queue: string }): Promise<void> {
+    return admin.resumeQueue(this.#ctx, p.queue);
+  }
+
+  listQueues(): Promise<QueueInfo[]> {
+    return admin.listQueues(this.#ctx);
+  }
+
+  async getJob(p: { id: string }): Promise<JobRecord | null> {
+    return NUMERIC_ID.test(p.id) ? admin.getJob(this.#ctx, p.id) : null;
+  }
+
+  async listJobs(filter: JobFilter): Promise<JobRecord[]> {
+    const ids = filter.ids?.filter((id) => NUMERIC_ID.test(id));
+    if (filter.beforeId !== undefined && !NUMERIC_ID.test(filter.beforeId)) return [];
+    return admin.listJobs(this.#ctx, { ...filter, ids });
+  }
+
+  countJobs(): Promise<Record<JobState, number>> {
+    return admin.countJobs(this.#ctx);
+  }
+
+  retryFailed(p: { select: FailedSelector; now: number }): Promise<number> {
+    return admin.retryFailed(this.#ctx, numericIds(p.select));
+  }
+
+  discardFailed(p: { select: FailedSelector; now: number }): Promise<number> {
+    return admin.discardFailed(this.#ctx, numericIds(p.select), p.now);
+  }
+}
+
+function numericIds(select: FailedSelector): FailedSelector {
+  return select.ids ? { ...select, ids: select.ids.filter((id) => NUMERIC_ID.test(id)) } : select;
+}

@@ -1,0 +1,9 @@
+import type { Dialect, Tables } from './dialect.ts';
+import type { SqlDriver } from './driver.ts';
+
+/** What every shared SQL operation works with. */
+export interface SqlContext {
+  readonly driver: SqlDriver;
+  readonly d: Dialect;
+  readonly t: Tables;
+}

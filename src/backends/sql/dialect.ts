@@ -1,0 +1,41 @@
+/**
+ * The small part of SQL that differs between databases. The shared backend writes its
+ * statements with `?` placeholders and these fragments; table names are trusted constants.
+ */
+export interface Tables {
+  readonly jobs: string;
+  readonly ready: string;
+  readonly scheduled: string;
+  readonly failed: string;
+  readonly queues: string;
+  readonly processes: string;
+}
+
+export type ColumnType = 'text' | 'bigint';
+
+export interface RowSource {
+  readonly sql: string;
+  params(rows: readonly (readonly unknown[])[]): unknown[];
+}
+
+export interface Dialect {
+  readonly name: string;
+  readonly tables: Tables;
+  /** UPDATE/DELETE ... RETURNING is available. */
+  readonly returning: boolean;
+  /** Appended to a SELECT that picks rows to take: " FOR UPDATE SKIP LOCKED" or "". */
+  readonly skipLocked: string;
+  /** A subquery yielding the values of one list parameter: `id IN ${idList()}`. */
+  idList(type: ColumnType): string;
+  /** Turns a JS array into the parameter idList and rowSource expect. */
+  listParam(values: readonly unknown[], type: ColumnType): unknown;
+  /**
+   * A parenthesised table source of many rows, with columns c0, c1, ... in input order,
+   * and how to turn rows into its parameters.
+   */
+  rowSource(columns: readonly ColumnType[]): RowSource;
+  /** An INSERT that ignores rows whose key exists: returns the statement for `INSERT ... <select>`. */
+  insertIgnore(table: string, columns: string, select: string): string;
+  /** Converts a job id string to the parameter the database wants. */
+  idParam(id: string): unknown;
+}

@@ -1,0 +1,84 @@
+import type { ProcessInfo } from '../../backend/types.ts';
+import type { SqlContext } from './context.ts';
+import { PROCESS_COLUMNS, toProcessInfo } from './rows.ts';
+import { claimedBy, moveToReady } from './transitions.ts';
+
+export async function registerProcess({ driver, t }: SqlContext, p: ProcessInfo): Promise<void> {
+  await driver.transaction(async (tx) => {
+    await tx.run(`DELETE FROM ${t.processes} WHERE id = ?`, [p.id]);
+    await tx.run(`INSERT INTO ${t.processes} (${PROCESS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+      p.id,
+      p.kind,
+      p.name,
+      p.pid,
+      p.hostname,
+      p.supervisorId,
+      p.metadata,
+      p.lastHeartbeatAt,
+      p.createdAt,
+    ]);
+  });
+}
+
+export async function heartbeat(
+  { driver, d, t }: SqlContext,
+  processIds: readonly string[],
+  now: number,
+): Promise<void> {
+  if (processIds.length === 0) return;
+  await driver.transaction((tx) =>
+    tx.run(`UPDATE ${t.processes} SET last_heartbeat_at = ? WHERE id IN ${d.idList('text')}`, [
+      now,
+      d.listParam(processIds, 'text'),
+    ]),
+  );
+}
+
+/** Removes a process; whatever it still held goes back to ready (the attempt stays counted). */
+export async function deregisterProcess(ctx: SqlContext, processId: string): Promise<number> {
+  return ctx.driver.transaction(async (tx) => {
+    await tx.run(`DELETE FROM ${ctx.t.processes} WHERE id = ?`, [processId]);
+    const held = await claimedBy(ctx, tx, [processId]);
+    await moveToReady(ctx, tx, held, 0);
+    return held.length;
+  });
+}
+
+/**
+ * Prunes processes whose heartbeat stopped, and releases their claims together with any
+ * claim whose process row is gone (a process deregistered while it was still claiming).
+ */
+export async function pruneProcesses(
+  ctx: SqlContext,
+  aliveSince: number,
+): Promise<{ pruned: ProcessInfo[]; released: number }> {
+  const { driver, d, t } = ctx;
+  return driver.transaction(async (tx) => {
+    const dead = (
+      await tx.all<Record<string, unknown>>(
+        `SELECT ${PROCESS_COLUMNS} FROM ${t.processes} WHERE last_heartbeat_at < ?`,
+        [aliveSince],
+      )
+    ).map(toProcessInfo);
+    const deadIds = dead.map((p) => p.id);
+    if (deadIds.length > 0) {
+      await tx.run(`DELETE FROM ${t.processes} WHERE id IN ${d.idList('text')}`, [
+        d.listParam(deadIds, 'text'),
+      ]);
+    }
+    const orphans = await tx.all<{ process_id: string }>(
+      `SELECT DISTINCT process_id FROM ${t.jobs} j WHERE process_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM ${t.processes} p WHERE p.id = j.process_id)`,
+    );
+    const held = await claimedBy(ctx, tx, [...new Set([...deadIds, ...orphans.map((o) => o.process_id)])]);
+    await moveToReady(ctx, tx, held, 0);
+    return { pruned: dead, released: held.length };
+  });
+}
+
+export async function listProcesses({ driver, t }: SqlContext): Promise<ProcessInfo[]> {
+  const rows = await driver.all<Record<string, unknown>>(
+    `SELECT ${PROCESS_COLUMNS} FROM ${t.processes} ORDER BY created_at, id`,
+  );
+  return rows.map(toProcessInfo);
+}

@@ -1,0 +1,34 @@
+import type { ColumnType, Dialect, RowSource, Tables } from '../sql/dialect.ts';
+
+export function sqliteTables(prefix: string): Tables {
+  return {
+    jobs: `${prefix}jobs`,
+    ready: `${prefix}ready`,
+    scheduled: `${prefix}scheduled`,
+    failed: `${prefix}failed`,
+    queues: `${prefix}queues`,
+    processes: `${prefix}processes`,
+  };
+}
+
+/** SQLite: lists travel as one JSON parameter read with json_each; one writer at a time, so no row locks. */
+export function sqliteDialect(tables: Tables): Dialect {
+  return {
+    name: 'sqlite',
+    tables,
+    returning: true,
+    skipLocked: '',
+    idList: () => '(SELECT value FROM json_each(?))',
+    listParam: (values) => JSON.stringify(values),
+    rowSource(columns: readonly ColumnType[]): RowSource {
+      const select = columns.map((_, i) => `value->>${i} AS c${i}`).join(', ');
+      return {
+        sql: `(SELECT ${select} FROM json_each(?) ORDER BY key)`,
+        params: (rows) => [JSON.stringify(rows)],
+      };
+    },
+    insertIgnore: (table, columns, select) =>
+      `INSERT INTO ${table} (${columns}) ${select} ON CONFLICT DO NOTHING`,
+    idParam: (id) => Number(id),
+  };
+}

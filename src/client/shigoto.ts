@@ -1,0 +1,196 @@
+import type {
+  Backend,
+  FailedSelector,
+  JobFilter,
+  JobRecord,
+  JobState,
+  ProcessInfo,
+  QueueInfo,
+} from '../backend/types.ts';
+import { InvalidInputError, JobNotFoundError } from '../errors.ts';
+import { type Codec, CodecRegistry } from '../job/codec.ts';
+import type { AnyJob, EnqueuedJob, JobContext, JobDefinition } from '../job/define.ts';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../job/envelope.ts';
+import { isOutcome } from '../job/outcome.ts';
+import { performWithCallbacks } from '../job/perform.ts';
+import { type EmbeddedOptions, type RunningRuntime, startEmbedded } from '../runtime/embedded.ts';
+import type { LifecycleHooks } from '../runtime/hooks.ts';
+import { createConsoleLogger, type Logger } from '../util/logger.ts';
+import { assertQueueName } from '../util/names.ts';
+import { type EnqueueOptions, type EnqueueRequest, enqueueRequests } from './enqueue.ts';
+import type { Middleware } from './middleware.ts';
+import { JobRegistry } from './registry.ts';
+
+/** The code-level parts of an application: what `shigoto start` loads from the `app` module. */
+export interface AppDefinition {
+  readonly jobs?: readonly AnyJob[];
+  readonly middleware?: readonly Middleware[];
+  readonly codecs?: readonly Codec[];
+  readonly hooks?: LifecycleHooks;
+}
+
+export interface ShigotoOptions extends AppDefinition {
+  readonly backend: Backend;
+  readonly logger?: Logger;
+  /** Largest encoded arguments + metadata, checked before any write. Default 1 MiB. */
+  readonly maxPayloadBytes?: number;
+  /** Most jobs in one enqueueMany call. Default 100 000. */
+  readonly maxBulkSize?: number;
+  /** Clock in ms (tests may pass their own). */
+  readonly now?: () => number;
+}
+
+export const CLIENT_DEFAULTS = { maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES, maxBulkSize: 100_000 };
+
+export function defineApp(app: AppDefinition): AppDefinition {
+  return app;
+}
+
+export function createShigoto(options: ShigotoOptions): Shigoto {
+  return new Shigoto(options);
+}
+
+/** The client: enqueue jobs, run them in-process, and administer queues and jobs. */
+export class Shigoto {
+  readonly backend: Backend;
+  readonly registry: JobRegistry;
+  readonly codecs: CodecRegistry;
+  readonly logger: Logger;
+  readonly #options: ShigotoOptions;
+  readonly #readyListeners = new Set<(queues: ReadonlySet<string>) => void>();
+  readonly #now: () => number;
+
+  constructor(options: ShigotoOptions) {
+    this.#options = options;
+    this.backend = options.backend;
+    this.registry = new JobRegistry(options.jobs);
+    this.codecs = new CodecRegistry(options.codecs);
+    this.logger = options.logger ?? createConsoleLogger();
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Creates or upgrades the backend's storage. */
+  migrate(): Promise<void> {
+    return this.backend.migrate();
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+
+  async enqueue<Args>(job: JobDefinition<Args>, args: Args, options?: EnqueueOptions): Promise<EnqueuedJob> {
+    const request: EnqueueRequest<Args> = { job, args, ...(options ? { options } : {}) };
+    const [enqueued] = await this.#enqueue([request as EnqueueRequest<unknown>]);
+    return enqueued!;
+  }
+
+  /** Many jobs (of any kinds) in one round trip: all are stored, or none. */
+  enqueueMany<const T extends readonly unknown[]>(
+    requests: {
+      readonly [K in keyof T]: EnqueueRequest<T[K]>;
+    },
+  ): Promise<EnqueuedJob[]> {
+    return this.#enqueue(requests as unknown as readonly EnqueueRequest<unknown>[]);
+  }
+
+  #enqueue(requests: readonly EnqueueRequest<unknown>[]): Promise<EnqueuedJob[]> {
+    return enqueueRequests(
+      {
+        backend: this.backend,
+        codecs: this.codecs,
+        middleware: this.#options.middleware ?? [],
+        maxPayloadBytes: this.#options.maxPayloadBytes ?? CLIENT_DEFAULTS.maxPayloadBytes,
+        maxBulkSize: this.#options.maxBulkSize ?? CLIENT_DEFAULTS.maxBulkSize,
+        now: this.#now,
+        onReady: (queues) => {
+          for (const listener of this.#readyListeners) listener(queues);
+        },
+      },
+      requests,
+    );
+  }
+
+  /** Enqueues a registered job by name (CLI, HTTP); raises UnknownJobError for other names. */
+  enqueueByName(name: string, args: unknown, options?: EnqueueOptions): Promise<EnqueuedJob> {
+    return this.enqueue<unknown>(this.registry.get(name), args, options);
+  }
+
+  /** Runs a job here and now, with its callbacks, without storing it; returns its result or throws. */
+  async performNow<Args, Result>(job: JobDefinition<Args, Result>, args: Args): Promise<Result> {
+    const controller = new AbortController();
+    const checked = job.schema ? job.schema.parse(args) : args;
+    const ctx: JobContext = {
+      id: 'inline',
+      name: job.name,
+      queue: typeof job.queue === 'function' ? job.queue(checked) : (job.queue ?? 'default'),
+      priority: job.priority ?? 0,
+      executions: 1,
+      enqueuedAt: new Date(this.#now()),
+      metadata: {},
+      signal: controller.signal,
+      logger: this.logger,
+    };
+    const value = await performWithCallbacks(job, checked, ctx, this.#options.middleware ?? [], controller);
+    if (isOutcome(value)) {
+      throw new InvalidInputError(
+        `Job "${job.name}" returned a ${value.kind} outcome, which performNow cannot apply`,
+      );
+    }
+    return value as Result;
+  }
+
+  /** Runs workers and a dispatcher inside this process until `stop()`. */
+  work(options?: EmbeddedOptions): Promise<RunningRuntime> {
+    return startEmbedded(
+      {
+        backend: this.backend,
+        registry: this.registry,
+        codecs: this.codecs,
+        middleware: this.#options.middleware ?? [],
+        logger: this.logger,
+        now: this.#now,
+        hooks: this.#options.hooks ?? {},
+        subscribeReady: (listener) => {
+          this.#readyListeners.add(listener);
+          return () => this.#readyListeners.delete(listener);
+        },
+      },
+      options,
+    );
+  }
+
+  readonly jobs = {
+    get: async (id: string): Promise<JobRecord> => {
+      const job = await this.backend.getJob({ id });
+      if (!job) throw new JobNotFoundError(id);
+      return job;
+    },
+    list: (filter: JobFilter = {}): Promise<JobRecord[]> => this.backend.listJobs(filter),
+    counts: (): Promise<Record<JobState, number>> => this.backend.countJobs(),
+    /** Failed jobs back to their queue. */
+    retry: (select: FailedSelector): Promise<number> =>
+      this.backend.retryFailed({ select: checkSelector(select), now: this.#now() }),
+    /** Failed jobs to discarded. */
+    discard: (select: FailedSelector): Promise<number> =>
+      this.backend.discardFailed({ select: checkSelector(select), now: this.#now() }),
+  };
+
+  readonly queues = {
+    list: (): Promise<QueueInfo[]> => this.backend.listQueues(),
+    pause: (queue: string): Promise<void> =>
+      this.backend.pauseQueue({ queue: assertQueueName(queue), now: this.#now() }),
+    resume: (queue: string): Promise<void> => this.backend.resumeQueue({ queue: assertQueueName(queue) }),
+  };
+
+  readonly processes = {
+    list: (): Promise<ProcessInfo[]> => this.backend.listProcesses(),
+  };
+}
+
+function checkSelector(select: FailedSelector): FailedSelector {
+  if (!select.ids && !select.queue && !select.all) {
+    throw new InvalidInputError('Say which failed jobs: ids, a queue, or all: true');
+  }
+  if (select.queue) assertQueueName(select.queue);
+  return select;
+}

@@ -1,0 +1,109 @@
+/**
+ * Every error Shigoto raises on purpose is a ShigotoError with a stable `code`,
+ * so callers (and the CLI's exit codes) can branch on the kind, not the message.
+ */
+export class ShigotoError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Input that can never be accepted: a bad name, bad options, bad arguments. */
+export class InvalidInputError extends ShigotoError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('INVALID_INPUT', message, options);
+  }
+}
+
+export class InvalidQueueNameError extends ShigotoError {
+  readonly queue: unknown;
+  constructor(queue: unknown, reason: string) {
+    super('INVALID_QUEUE_NAME', `Invalid queue name ${JSON.stringify(queue)}: ${reason}`);
+    this.queue = queue;
+  }
+}
+
+export class UnknownJobError extends ShigotoError {
+  readonly jobName: string;
+  constructor(jobName: string, known: readonly string[]) {
+    const hint = known.length > 0 ? ` Known jobs: ${known.join(', ')}.` : ' No jobs are registered.';
+    super('UNKNOWN_JOB', `Unknown job "${jobName}".${hint}`);
+    this.jobName = jobName;
+  }
+}
+
+export class PayloadTooLargeError extends ShigotoError {
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(bytes: number, limit: number) {
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `Job payload is ${bytes} bytes, over the limit of ${limit} bytes (maxPayloadBytes).`,
+    );
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
+/** A stored payload that cannot be turned back into arguments. */
+export class PayloadDecodeError extends ShigotoError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('PAYLOAD_DECODE', message, options);
+  }
+}
+
+/** A value that cannot be written as JSON with the registered codecs. */
+export class PayloadEncodeError extends ShigotoError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('PAYLOAD_ENCODE', message, options);
+  }
+}
+
+export class ConfigError extends ShigotoError {
+  readonly issues: readonly string[];
+  constructor(source: string, issues: readonly string[]) {
+    super(
+      'INVALID_CONFIG',
+      `Invalid configuration in ${source}:\n${issues.map((i) => `  - ${i}`).join('\n')}`,
+    );
+    this.issues = issues;
+  }
+}
+
+export class JobTimeoutError extends ShigotoError {
+  readonly timeoutMs: number;
+  constructor(jobName: string, timeoutMs: number) {
+    super('JOB_TIMEOUT', `Job "${jobName}" did not finish within its timeout of ${timeoutMs} ms.`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+export class CapabilityNotSupportedError extends ShigotoError {
+  constructor(backend: string, capability: string) {
+    super('CAPABILITY_NOT_SUPPORTED', `The ${backend} backend does not support ${capability}.`);
+  }
+}
+
+/** The backend could not be reached or stayed busy; the operation was not applied. */
+export class BackendUnavailableError extends ShigotoError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('BACKEND_UNAVAILABLE', message, options);
+  }
+}
+
+export class JobNotFoundError extends ShigotoError {
+  constructor(id: string) {
+    super('JOB_NOT_FOUND', `No job with id ${id}.`);
+  }
+}
+
+/** Raised by the worker when a job's process was pruned and its claim taken over. */
+export class LeaseLostError extends ShigotoError {
+  constructor(jobId: string) {
+    super('LEASE_LOST', `Job ${jobId} is no longer claimed by this worker; its result was not applied.`);
+  }
+}

@@ -1,0 +1,38 @@
+export type {
+  Backend,
+  Capabilities,
+  FailedSelector,
+  JobFilter,
+  JobRecord,
+  JobState,
+  ProcessInfo,
+  QueueInfo,
+  StoredError,
+} from './backend/types.ts';
+export { type SqliteBackendOptions, sqliteBackend } from './backends/sqlite/index.ts';
+export type { EnqueueOptions, EnqueueRequest } from './client/enqueue.ts';
+export type { Middleware } from './client/middleware.ts';
+export {
+  type AppDefinition,
+  createShigoto,
+  defineApp,
+  Shigoto,
+  type ShigotoOptions,
+} from './client/shigoto.ts';
+export * from './errors.ts';
+export { type Codec, defineCodec, type JsonValue } from './job/codec.ts';
+export {
+  defineJob,
+  type EnqueueDraft,
+  type EnqueuedJob,
+  type JobContext,
+  type JobDefinition,
+  type JobOptions,
+} from './job/define.ts';
+export type { JobEnvelope, Metadata } from './job/envelope.ts';
+export { discardJob, type Outcome, retryJob, snoozeJob } from './job/outcome.ts';
+export type { DiscardRule, ErrorMatcher, RetryPolicy, RetryRule, WaitStrategy } from './job/retry.ts';
+export type { EmbeddedOptions, RunningRuntime } from './runtime/embedded.ts';
+export type { LifecycleHooks } from './runtime/hooks.ts';
+export type { Duration } from './util/duration.ts';
+export { createConsoleLogger, type Logger, type LogLevel } from './util/logger.ts';

@@ -1,0 +1,127 @@
+import { InvalidInputError } from '../errors.ts';
+import { type Duration, toMs } from '../util/duration.ts';
+import type { Logger } from '../util/logger.ts';
+import { assertQueueName } from '../util/names.ts';
+import type { Metadata } from './envelope.ts';
+import type { Outcome } from './outcome.ts';
+import { type DiscardRule, type RetryPolicy, type RetryRule, validateRetryRule } from './retry.ts';
+
+/** What a running job knows about itself. */
+export interface JobContext {
+  readonly id: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly priority: number;
+  /** 1 on the first run, 2 on the first retry, ... */
+  readonly executions: number;
+  readonly enqueuedAt: Date;
+  readonly metadata: Metadata;
+  /** Aborted on timeout and on immediate shutdown: long jobs must honour it. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/** A job about to be enqueued; before/around callbacks may change its queue, priority, time and metadata. */
+export interface EnqueueDraft<Args = unknown> {
+  readonly name: string;
+  readonly args: Args;
+  queue: string;
+  priority: number;
+  /** null: as soon as possible. */
+  runAt: Date | null;
+  metadata: Metadata;
+}
+
+export interface EnqueuedJob {
+  readonly id: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly priority: number;
+  readonly runAt: Date | null;
+}
+
+type OneOrMany<T> = T | readonly T[];
+
+export interface EnqueueCallbacks<Args> {
+  readonly beforeEnqueue?: OneOrMany<(draft: EnqueueDraft<Args>) => void | Promise<void>>;
+  readonly afterEnqueue?: OneOrMany<(job: EnqueuedJob, draft: EnqueueDraft<Args>) => void | Promise<void>>;
+  /** Must call `next()` once; throwing stops the enqueue. */
+  readonly aroundEnqueue?: OneOrMany<
+    (draft: EnqueueDraft<Args>, next: () => Promise<EnqueuedJob>) => Promise<EnqueuedJob>
+  >;
+}
+
+export interface PerformCallbacks<Args> {
+  readonly beforePerform?: OneOrMany<(args: Args, ctx: JobContext) => void | Promise<void>>;
+  /** Runs after a successful perform (not after an error or an outcome). */
+  readonly afterPerform?: OneOrMany<(args: Args, ctx: JobContext, result: unknown) => void | Promise<void>>;
+  readonly aroundPerform?: OneOrMany<
+    (args: Args, ctx: JobContext, next: () => Promise<unknown>) => Promise<unknown>
+  >;
+}
+
+export interface JobOptions<Args, Result> extends EnqueueCallbacks<Args>, PerformCallbacks<Args> {
+  /** Unique name; stored with every job and used to find the code that runs it. */
+  readonly name: string;
+  /** A queue name, or a function of the arguments evaluated once at enqueue (retries keep it). Default "default". */
+  readonly queue?: string | ((args: Args) => string);
+  /** Lower runs first. Default 0. */
+  readonly priority?: number;
+  /** Validates arguments at enqueue and before perform (zod or any `{ parse }`). */
+  readonly schema?: { parse(input: unknown): Args };
+  /** Retries for errors no rule below matches. Default: none (the job fails and is kept). */
+  readonly retry?: RetryPolicy;
+  /** Retry rules by error, checked in order after discardOn. */
+  readonly retryOn?: readonly RetryRule[];
+  /** Errors that end the job as discarded instead of failed. Checked first. */
+  readonly discardOn?: readonly DiscardRule[];
+  /** Catch-all: return an outcome (retryJob, discardJob, snoozeJob) or nothing to fall through. */
+  readonly onError?: (error: unknown, ctx: JobContext) => Outcome | undefined | Promise<Outcome | undefined>;
+  /** Fails the attempt (JobTimeoutError, which follows the retry rules) when exceeded. */
+  readonly timeout?: Duration;
+  readonly perform: (args: Args, ctx: JobContext) => Result | Outcome | Promise<Result | Outcome>;
+}
+
+export interface JobDefinition<Args = unknown, Result = unknown> extends JobOptions<Args, Result> {
+  readonly kind: 'shigoto.job';
+  readonly timeoutMs: number | undefined;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds jobs of every argument type
+export type AnyJob = JobDefinition<any, any>;
+
+export const DEFAULT_QUEUE = 'default';
+
+/** Defines a job. Arguments are typed by `perform`'s first parameter (or by `schema`). */
+export function defineJob<Args, Result = unknown>(
+  options: JobOptions<Args, Result>,
+): JobDefinition<Args, Result> {
+  if (typeof options.name !== 'string' || !/^[A-Za-z0-9_.:-]{1,128}$/.test(options.name)) {
+    throw new InvalidInputError(
+      `Job name ${JSON.stringify(options.name)} is invalid: use 1-128 characters from A-Z a-z 0-9 _ . : -`,
+    );
+  }
+  if (typeof options.perform !== 'function') {
+    throw new InvalidInputError(`Job "${options.name}" needs a perform function`);
+  }
+  if (typeof options.queue === 'string') assertQueueName(options.queue);
+  if (options.priority !== undefined && !Number.isSafeInteger(options.priority)) {
+    throw new InvalidInputError(
+      `Job "${options.name}": priority must be an integer, got ${options.priority}`,
+    );
+  }
+  for (const rule of options.retryOn ?? []) validateRetryRule(rule, options.name);
+  if (options.retry) validateRetryRule(options.retry, options.name);
+  const timeoutMs =
+    options.timeout === undefined ? undefined : toMs(options.timeout, `Job "${options.name}" timeout`);
+  return Object.freeze({ ...options, kind: 'shigoto.job' as const, timeoutMs });
+}
+
+export function isJobDefinition(value: unknown): value is AnyJob {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'shigoto.job';
+}
+
+export function asList<T>(value: OneOrMany<T> | undefined): readonly T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? (value as readonly T[]) : [value as T];
+}

@@ -1,0 +1,125 @@
+import { queueMatches } from '../backend/queue-selection.ts';
+import type { Backend } from '../backend/types.ts';
+import type { Logger } from '../util/logger.ts';
+import { newProcessInfo } from '../util/process-info.ts';
+import { RUNTIME_DEFAULTS } from './defaults.ts';
+import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
+import type { ExecutorDeps } from './executor.ts';
+import { Heartbeat } from './heartbeat.ts';
+import type { LifecycleHooks } from './hooks.ts';
+import { Pruner } from './pruner.ts';
+import { Worker, type WorkerOptions } from './worker.ts';
+
+export interface EmbeddedOptions {
+  readonly workers?: readonly Partial<WorkerOptions>[];
+  /** null: no dispatcher (another process promotes scheduled jobs). */
+  readonly dispatcher?: Partial<DispatcherOptions> | null;
+  readonly heartbeatIntervalMs?: number;
+  readonly aliveThresholdMs?: number;
+  readonly shutdownTimeoutMs?: number;
+}
+
+export interface EmbeddedDeps extends ExecutorDeps {
+  readonly backend: Backend;
+  readonly hooks: LifecycleHooks;
+  readonly logger: Logger;
+  readonly subscribeReady: (listener: (queues: ReadonlySet<string>) => void) => () => void;
+}
+
+export interface RunningRuntime {
+  readonly processId: string;
+  /** Graceful stop (running jobs get the shutdown timeout); `{ immediate: true }` releases them at once. */
+  stop(options?: { immediate?: boolean }): Promise<void>;
+}
+
+/**
+ * Workers and a dispatcher inside the application's own process (Solid Queue's async mode):
+ * no supervisor, one registered process, in-process wake-ups for jobs enqueued here.
+ */
+export async function startEmbedded(
+  deps: EmbeddedDeps,
+  options: EmbeddedOptions = {},
+): Promise<RunningRuntime> {
+  const now = deps.now;
+  const onError = (error: unknown) =>
+    deps.hooks.onThreadError
+      ? deps.hooks.onThreadError(error)
+      : deps.logger.error('Runtime error', { error });
+  const workerOptions: WorkerOptions[] = (options.workers ?? [{}]).map((w) => ({
+    ...RUNTIME_DEFAULTS.worker,
+    ...w,
+  }));
+  const info = newProcessInfo('embedded', 'embedded', now(), {
+    metadata: {
+      queues: workerOptions.flatMap((w) => w.queues),
+      threads: workerOptions.map((w) => w.threads),
+    },
+  });
+  await deps.backend.registerProcess({ process: info });
+  const heartbeat = new Heartbeat(
+    deps.backend,
+    options.heartbeatIntervalMs ?? RUNTIME_DEFAULTS.processHeartbeatIntervalMs,
+    now,
+    onError,
+  );
+  heartbeat.add(info.id);
+  heartbeat.start();
+  const aliveThresholdMs = options.aliveThresholdMs ?? RUNTIME_DEFAULTS.processAliveThresholdMs;
+  const pruner = new Pruner(
+    { backend: deps.backend, now, logger: deps.logger, onError },
+    { aliveThresholdMs, intervalMs: Math.min(RUNTIME_DEFAULTS.pruneIntervalMs, aliveThresholdMs) },
+  );
+  pruner.start();
+
+  const workers = workerOptions.map((o) => new Worker({ ...deps, processId: info.id, onError }, o));
+  const unsubscribe = deps.subscribeReady((queues) => {
+    for (const worker of workers) {
+      if ([...queues].some((q) => queueMatches(worker.queues, q))) worker.wake();
+    }
+  });
+  const dispatcher =
+    options.dispatcher === null
+      ? undefined
+      : new Dispatcher(
+          {
+            backend: deps.backend,
+            now,
+            logger: deps.logger,
+            onError,
+            onPromoted: () => {
+              for (const worker of workers) worker.wake();
+            },
+          },
+          {
+            pollingIntervalMs: RUNTIME_DEFAULTS.dispatcher.pollingIntervalMs,
+            batchSize: RUNTIME_DEFAULTS.dispatcher.batchSize,
+            clearFinishedAfterMs: RUNTIME_DEFAULTS.clearFinishedJobsAfterMs,
+            clearIntervalMs: RUNTIME_DEFAULTS.clearFinishedIntervalMs,
+            ...options.dispatcher,
+          },
+        );
+  for (const worker of workers) worker.start();
+  dispatcher?.start();
+  await deps.hooks.onStart?.();
+  for (const w of workerOptions) await deps.hooks.onWorkerStart?.({ processId: info.id, queues: w.queues });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    processId: info.id,
+    stop(stopOptions = {}) {
+      stopping ??= (async () => {
+        unsubscribe();
+        const timeout = stopOptions.immediate
+          ? 0
+          : (options.shutdownTimeoutMs ?? RUNTIME_DEFAULTS.shutdownTimeoutMs);
+        await Promise.all([...workers.map((w) => w.stop(timeout)), dispatcher?.stop(), pruner.stop()]);
+        for (const w of workerOptions)
+          await deps.hooks.onWorkerStop?.({ processId: info.id, queues: w.queues });
+        await heartbeat.stop();
+        await deps.backend.deregisterProcess({ processId: info.id, now: now() });
+        await deps.hooks.onStop?.();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import type { ClaimedJob, Completion, StoredError } from '../backend/types.ts';
+import type { Middleware } from '../client/middleware.ts';
+import type { JobRegistry } from '../client/registry.ts';
+import { UnknownJobError } from '../errors.ts';
+import type { CodecRegistry } from '../job/codec.ts';
+import type { AnyJob, JobContext } from '../job/define.ts';
+import { parseMetadata } from '../job/envelope.ts';
+import { isOutcome, type Outcome } from '../job/outcome.ts';
+import { performWithCallbacks } from '../job/perform.ts';
+import { computeWait, errorMatches, RETRY_DEFAULTS, type RetryPolicy } from '../job/retry.ts';
+import { toMs } from '../util/duration.ts';
+import { childLogger, type Logger } from '../util/logger.ts';
+
+export interface ExecutorDeps {
+  readonly registry: JobRegistry;
+  readonly codecs: CodecRegistry;
+  readonly middleware: readonly Middleware[];
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+const MAX_STACK_CHARS = 8000;
+
+/**
+ * Runs one claimed job and decides what happens to it. Never throws: an unknown name, an
+ * undecodable payload or a crashing perform all become a Completion for that job alone.
+ */
+export async function executeJob(
+  deps: ExecutorDeps,
+  job: ClaimedJob,
+  controller: AbortController,
+): Promise<Completion> {
+  const ref = { jobId: job.id, lease: job.lease };
+  const definition = deps.registry.find(job.name);
+  if (!definition) {
+    const error = new UnknownJobError(job.name, deps.registry.names());
+    return { ...ref, outcome: 'failed', error: toStoredError(error, job.attempts, deps.now()) };
+  }
+  let args: unknown;
+  let ctx: JobContext;
+  try {
+    args = deps.codecs.parse(job.args);
+    if (definition.schema) args = definition.schema.parse(args);
+    ctx = {
+      id: job.id,
+      name: job.name,
+      queue: job.queue,
+      priority: job.priority,
+      executions: job.attempts,
+      enqueuedAt: new Date(job.enqueuedAt),
+      metadata: parseMetadata(job.metadata),
+      signal: controller.signal,
+      logger: childLogger(deps.logger, { job: job.name, jobId: job.id }),
+    };
+  } catch (error) {
+    return { ...ref, outcome: 'failed', error: toStoredError(error, job.attempts, deps.now()) };
+  }
+
+  let value: unknown;
+  try {
+    value = await performWithCallbacks(definition, args, ctx, deps.middleware, controller);
+  } catch (error) {
+    return decideOnError(deps, definition, error, ctx, ref);
+  }
+  if (isOutcome(value)) return applyOutcome(deps, value, ctx, ref, null);
+  let result: string | null = null;
+  if (value !== undefined) {
+    try {
+      result = deps.codecs.stringify(value);
+    } catch (error) {
+      ctx.logger.warn('Job result could not be encoded; it is not stored', { error });
+    }
+  }
+  return { ...ref, outcome: 'finished', result };
+}
+
+async function decideOnError(
+  deps: ExecutorDeps,
+  job: AnyJob,
+  error: unknown,
+  ctx: JobContext,
+  ref: { jobId: string; lease: string },
+): Promise<Completion> {
+  const stored = toStoredError(error, ctx.executions, deps.now());
+  if (job.discardOn?.some((rule) => errorMatches(rule.on, error)))
+    return { ...ref, outcome: 'discarded', error: stored };
+  const rule = job.retryOn?.find((r) => errorMatches(r.on, error));
+  if (rule) return retryOrFail(deps, rule, error, ctx, ref, stored);
+  if (job.onError) {
+    let outcome: Outcome | undefined;
+    try {
+      outcome = await job.onError(error, ctx);
+    } catch (handlerError) {
+      return { ...ref, outcome: 'failed', error: toStoredError(handlerError, ctx.executions, deps.now()) };
+    }
+    if (outcome) return applyOutcome(deps, outcome, ctx, ref, stored, error);
+  }
+  if (job.retry) return retryOrFail(deps, job.retry, error, ctx, ref, stored);
+  return { ...ref, outcome: 'failed', error: stored };
+}
+
+function retryOrFail(
+  deps: ExecutorDeps,
+  policy: Partial<RetryPolicy>,
+  error: unknown,
+  ctx: JobContext,
+  ref: { jobId: string; lease: string },
+  stored: StoredError,
+): Completion {
+  const attempts = policy.attempts ?? RETRY_DEFAULTS.attempts;
+  if (ctx.executions >= attempts) return { ...ref, outcome: 'failed', error: stored };
+  const wait = computeWait(
+    policy.wait ?? RETRY_DEFAULTS.wait,
+    ctx.executions,
+    error,
+    policy.jitter ?? RETRY_DEFAULTS.jitter,
+  );
+  return { ...ref, outcome: 'retry', runAt: deps.now() + wait, error: stored };
+}
+
+function applyOutcome(
+  deps: ExecutorDeps,
+  outcome: Outcome,
+  ctx: JobContext,
+  ref: { jobId: string; lease: string },
+  stored: StoredError | null,
+  error?: unknown,
+): Completion {
+  const now = deps.now();
+  switch (outcome.kind) {
+    case 'discard': {
+      const reason =
+        stored ??
+        (outcome.reason === undefined
+          ? null
+          : toStoredError(new Error(outcome.reason), ctx.executions, now, 'Discarded'));
+      return { ...ref, outcome: 'discarded', error: reason };
+    }
+    case 'snooze':
+      return { ...ref, outcome: 'snooze', runAt: now + toMs(outcome.wait, 'snooze') };
+    case 'retry': {
+      const ms = outcome.wait === undefined ? 0 : computeWait(outcome.wait, ctx.executions, error, 0);
+      return { ...ref, outcome: 'retry', runAt: now + ms, error: stored };
+    }
+  }
+}
+
+export function toStoredError(error: unknown, execution: number, at: number, name?: string): StoredError {
+  if (error instanceof Error) {
+    return {
+      name: name ?? error.name,
+      message: error.message,
+      stack: error.stack?.slice(0, MAX_STACK_CHARS),
+      code: errorCode(error),
+      execution,
+      at,
+    };
+  }
+  return { name: name ?? 'NonError', message: String(error), execution, at };
+}
+
+function errorCode(error: Error): string | undefined {
+  const code: unknown = (error as Error & { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -1,0 +1,171 @@
+import type { Backend, ClaimedJob, Completion } from '../backend/types.ts';
+import type { Logger } from '../util/logger.ts';
+import { type ExecutorDeps, executeJob } from './executor.ts';
+import { Poller } from './poller.ts';
+
+export interface WorkerOptions {
+  /** Exact names, "*" or "prefix*", in priority order. */
+  readonly queues: readonly string[];
+  /** Jobs run at once (async slots). */
+  readonly threads: number;
+  /** Sleep between polls when there was nothing to do. */
+  readonly pollingIntervalMs: number;
+  /** Most jobs fetched by one claim. */
+  readonly bulkReadSize: number;
+}
+
+export interface WorkerDeps extends ExecutorDeps {
+  readonly backend: Backend;
+  readonly processId: string;
+  /** Errors of the worker itself (not of jobs): the onThreadError hook. */
+  readonly onError: (error: unknown) => void;
+  readonly logger: Logger;
+}
+
+interface Running {
+  readonly job: ClaimedJob;
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+/**
+ * Claims jobs into free slots and runs them; completions are written in batches.
+ * Stopping: stop claiming, let running jobs finish (up to a timeout), then give the rest back.
+ */
+export class Worker {
+  readonly #deps: WorkerDeps;
+  readonly #options: WorkerOptions;
+  readonly #poller: Poller;
+  readonly #running = new Map<string, Running>();
+  #pending: Completion[] = [];
+  #flushing: Promise<void> | undefined;
+  #flushScheduled = false;
+
+  constructor(deps: WorkerDeps, options: WorkerOptions) {
+    this.#deps = deps;
+    this.#options = options;
+    this.#poller = new Poller(() => this.#poll(), deps.onError);
+  }
+
+  get queues(): readonly string[] {
+    return this.#options.queues;
+  }
+
+  get busy(): number {
+    return this.#running.size;
+  }
+
+  start(): void {
+    this.#poller.start();
+  }
+
+  /** Something may be ready: poll now instead of after the interval. */
+  wake(): void {
+    this.#poller.wake();
+  }
+
+  /**
+   * Graceful stop: no new claims; running jobs get `timeoutMs` to finish; what is still
+   * running then is aborted and released back to ready.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    await this.#poller.stop();
+    const settled = Promise.all([...this.#running.values()].map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    await this.#releaseRunning();
+    await this.#flushUntilEmpty();
+  }
+
+  async #poll(): Promise<number> {
+    const free = this.#options.threads - this.#running.size;
+    if (free <= 0) return Number.POSITIVE_INFINITY; // a finishing job wakes us
+    const limit = Math.min(free, this.#options.bulkReadSize);
+    const jobs = await this.#deps.backend.claim({
+      queues: this.#options.queues,
+      limit,
+      processId: this.#deps.processId,
+      now: this.#deps.now(),
+    });
+    for (const job of jobs) this.#run(job);
+    return jobs.length === limit ? 0 : this.#options.pollingIntervalMs;
+  }
+
+  #run(job: ClaimedJob): void {
+    const controller = new AbortController();
+    const done = executeJob(this.#deps, job, controller).then(
+      (completion) => {
+        if (this.#running.delete(job.id)) this.#queueCompletion(completion);
+      },
+      (error) => {
+        // executeJob never throws; if it does, the claim stays and is released on stop or prune.
+        this.#running.delete(job.id);
+        this.#deps.onError(error);
+      },
+    );
+    this.#running.set(job.id, { job, controller, done });
+  }
+
+  #queueCompletion(completion: Completion): void {
+    this.#pending.push(completion);
+    this.#poller.wake();
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      void this.#flush();
+    });
+  }
+
+  /** Writes buffered completions in one call; on failure they stay buffered and are retried. */
+  #flush(): Promise<void> {
+    if (this.#flushing) return this.#flushing;
+    if (this.#pending.length === 0) return Promise.resolve();
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#flushing = this.#deps.backend
+      .complete({ items: batch, now: this.#deps.now() })
+      .then(
+        (result) => {
+          if (result.rejected.length > 0) {
+            this.#deps.logger.warn(
+              'Completions refused: these jobs were taken over after this worker lost its claim',
+              {
+                jobIds: result.rejected,
+              },
+            );
+          }
+        },
+        (error) => {
+          this.#pending = [...batch, ...this.#pending];
+          this.#deps.onError(error);
+          setTimeout(() => void this.#flush(), 500).unref();
+        },
+      )
+      .finally(() => {
+        this.#flushing = undefined;
+        if (this.#pending.length > 0) void this.#flush();
+      });
+    return this.#flushing;
+  }
+
+  async #flushUntilEmpty(): Promise<void> {
+    for (let tries = 0; (this.#pending.length > 0 || this.#flushing) && tries < 50; tries++) {
+      await this.#flush();
+      if (this.#pending.length > 0) await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async #releaseRunning(): Promise<void> {
+    if (this.#running.size === 0) return;
+    const running = [...this.#running.values()];
+    this.#running.clear();
+    for (const r of running) r.controller.abort(new Error('Worker is shutting down'));
+    const released = await this.#deps.backend.release({
+      items: running.map((r) => ({ jobId: r.job.id, lease: r.job.lease })),
+      now: this.#deps.now(),
+    });
+    this.#deps.logger.info('Released running jobs back to their queues', { released });
+  }
+}
