@@ -56,6 +56,8 @@ export class Shigoto {
   readonly registry: JobRegistry;
   readonly codecs: CodecRegistry;
   readonly logger: Logger;
+  readonly middleware: readonly Middleware[];
+  readonly hooks: LifecycleHooks;
   readonly #options: ShigotoOptions;
   readonly #readyListeners = new Set<(queues: ReadonlySet<string>) => void>();
   readonly #now: () => number;
@@ -66,6 +68,8 @@ export class Shigoto {
     this.registry = new JobRegistry(options.jobs);
     this.codecs = new CodecRegistry(options.codecs);
     this.logger = options.logger ?? createConsoleLogger();
+    this.middleware = options.middleware ?? [];
+    this.hooks = options.hooks ?? {};
     this.#now = options.now ?? Date.now;
   }
 
