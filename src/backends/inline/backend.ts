@@ -1,0 +1,131 @@
+import type {
+  Backend,
+  Capabilities,
+  ClaimedJob,
+  ClaimRef,
+  Completion,
+  CompletionResult,
+  FailedSelector,
+  JobFilter,
+  JobRecord,
+  JobState,
+  NewJob,
+  ProcessInfo,
+  QueueInfo,
+} from '../../backend/types.ts';
+import * as admin from './admin.ts';
+import { claimJobs, enqueueJobs } from './claim.ts';
+import { completeJobs, releaseClaims } from './complete.ts';
+import { clearFinished, promoteScheduled } from './maintenance.ts';
+import * as processes from './processes.ts';
+import { InlineState } from './state.ts';
+
+const CAPABILITIES: Capabilities = {
+  multiProcess: false,
+  crossProcessWakeups: false,
+  transactionalEnqueue: false,
+};
+
+/**
+ * The Backend in memory, with the SQL backend's semantics. Every method runs to completion
+ * before it resolves, so each call is atomic like one SQL transaction.
+ */
+export class InlineBackend implements Backend {
+  readonly name = 'inline';
+  readonly capabilities = CAPABILITIES;
+  readonly #state = new InlineState();
+  readonly #deleteFinished: boolean;
+
+  constructor(options: { deleteFinished: boolean }) {
+    this.#deleteFinished = options.deleteFinished;
+  }
+
+  /** Nothing to create: the storage lives and dies with this object. */
+  async migrate(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  async enqueue(p: { jobs: readonly NewJob[]; now: number }): Promise<string[]> {
+    return enqueueJobs(this.#state, p.jobs, p.now);
+  }
+
+  async claim(p: {
+    queues: readonly string[];
+    limit: number;
+    processId: string;
+    now: number;
+  }): Promise<ClaimedJob[]> {
+    return claimJobs(this.#state, p);
+  }
+
+  async complete(p: { items: readonly Completion[]; now: number }): Promise<CompletionResult> {
+    return completeJobs(this.#state, p.items, p.now, this.#deleteFinished);
+  }
+
+  async release(p: { items: readonly ClaimRef[]; now: number }): Promise<number> {
+    return releaseClaims(this.#state, p.items);
+  }
+
+  async promoteScheduled(p: { now: number; limit: number }): Promise<number> {
+    return promoteScheduled(this.#state, p.now, p.limit);
+  }
+
+  async clearFinished(p: { before: number; limit: number }): Promise<number> {
+    return clearFinished(this.#state, p.before, p.limit);
+  }
+
+  async registerProcess(p: { process: ProcessInfo }): Promise<void> {
+    processes.registerProcess(this.#state, p.process);
+  }
+
+  async heartbeat(p: { processIds: readonly string[]; now: number }): Promise<void> {
+    processes.heartbeat(this.#state, p.processIds, p.now);
+  }
+
+  async deregisterProcess(p: { processId: string; now: number }): Promise<number> {
+    return processes.deregisterProcess(this.#state, p.processId);
+  }
+
+  async pruneProcesses(p: {
+    aliveSince: number;
+    now: number;
+  }): Promise<{ pruned: ProcessInfo[]; released: number }> {
+    return processes.pruneProcesses(this.#state, p.aliveSince);
+  }
+
+  async listProcesses(): Promise<ProcessInfo[]> {
+    return processes.listProcesses(this.#state);
+  }
+
+  async pauseQueue(p: { queue: string; now: number }): Promise<void> {
+    admin.pauseQueue(this.#state, p.queue, p.now);
+  }
+
+  async resumeQueue(p: { queue: string }): Promise<void> {
+    admin.resumeQueue(this.#state, p.queue);
+  }
+
+  async listQueues(): Promise<QueueInfo[]> {
+    return admin.listQueues(this.#state);
+  }
+
+  async getJob(p: { id: string }): Promise<JobRecord | null> {
+    return admin.getJob(this.#state, p.id);
+  }
+
+  async listJobs(filter: JobFilter): Promise<JobRecord[]> {
+    return admin.listJobs(this.#state, filter);
+  }
+
+  async countJobs(): Promise<Record<JobState, number>> {
+    return admin.countJobs(this.#state);
+  }
+
+  async retryFailed(p: { select: FailedSelector; now: number }): Promise<number> {
+    return admin.retryFailed(this.#state, p.select);
+  }
+
+  async discardFailed(p: { select: FailedSelector; now: number }): Promise<number> {
+    return admin.discardFailed(this.#state, p.select, p.now);
+  }
+}

@@ -1,0 +1,94 @@
+import type { ClaimRef, Completion, CompletionResult } from '../../backend/types.ts';
+import { type InlineState, parseId, type StoredJob } from './state.ts';
+
+/**
+ * Applies finished / failed / discarded / retry / snooze transitions, each guarded by its
+ * lease: a completion from a claim that was taken over changes nothing and is reported.
+ */
+export function completeJobs(
+  state: InlineState,
+  items: readonly Completion[],
+  now: number,
+  deleteFinished: boolean,
+): CompletionResult {
+  const rejected: string[] = [];
+  // Ids that are not numeric are reported last, as the SQL backend does.
+  const malformed: string[] = [];
+  for (const item of items) {
+    const job = heldBy(state, item);
+    if (job) applyCompletion(state, job, item, now, deleteFinished);
+    else (parseId(item.jobId) === null ? malformed : rejected).push(item.jobId);
+  }
+  return { rejected: [...rejected, ...malformed] };
+}
+
+/** Graceful release: claims back to ready with the attempt given back; returns how many. */
+export function releaseClaims(state: InlineState, items: readonly ClaimRef[]): number {
+  let released = 0;
+  for (const item of items) {
+    const job = heldBy(state, item);
+    if (!job) continue;
+    state.moveToReady(job, -1);
+    released++;
+  }
+  return released;
+}
+
+/** The claimed job `ref` names, if its lease still holds. */
+function heldBy(state: InlineState, ref: ClaimRef): StoredJob | undefined {
+  const id = parseId(ref.jobId);
+  const job = id === null ? undefined : state.claimed.get(id);
+  return job && job.lease === ref.lease ? job : undefined;
+}
+
+function applyCompletion(
+  state: InlineState,
+  job: StoredJob,
+  item: Completion,
+  now: number,
+  deleteFinished: boolean,
+): void {
+  const error = 'error' in item && item.error ? JSON.stringify(item.error) : null;
+  switch (item.outcome) {
+    case 'finished':
+      if (deleteFinished) {
+        state.delete(job);
+        return;
+      }
+      endClaim(job);
+      job.finishedAt = now;
+      job.result = item.result;
+      state.enter(job, 'finished');
+      return;
+    case 'discarded':
+      endClaim(job);
+      job.finishedAt = now;
+      job.lastError = error ?? job.lastError;
+      state.enter(job, 'discarded');
+      return;
+    case 'failed':
+      endClaim(job);
+      job.lastError = error;
+      state.enter(job, 'failed');
+      return;
+    case 'retry':
+    case 'snooze': {
+      const attemptsDelta = item.outcome === 'snooze' ? -1 : 0;
+      job.lastError = error ?? job.lastError;
+      if (item.runAt <= now) {
+        state.moveToReady(job, attemptsDelta);
+        return;
+      }
+      endClaim(job);
+      job.runAt = item.runAt;
+      job.attempts += attemptsDelta;
+      state.enter(job, 'scheduled');
+      return;
+    }
+  }
+}
+
+function endClaim(job: StoredJob): void {
+  job.processId = null;
+  job.lease = null;
+}

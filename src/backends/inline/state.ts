@@ -1,0 +1,175 @@
+import {
+  JOB_STATES,
+  type JobRecord,
+  type JobState,
+  type ProcessInfo,
+  type StoredError,
+} from '../../backend/types.ts';
+import { MinHeap } from './heap.ts';
+
+/** One job as the inline backend holds it; only the backend's own transitions mutate it. */
+export interface StoredJob {
+  readonly id: number;
+  readonly name: string;
+  readonly queue: string;
+  readonly priority: number;
+  readonly args: string;
+  readonly metadata: string;
+  readonly enqueuedAt: number;
+  state: JobState;
+  attempts: number;
+  runAt: number | null;
+  finishedAt: number | null;
+  processId: string | null;
+  lease: string | null;
+  /** JSON text, as the SQL backend stores it, so readers always get a fresh copy. */
+  lastError: string | null;
+  result: string | null;
+}
+
+export interface QueueEntry {
+  readonly name: string;
+  pausedAt: number | null;
+  /** Ready jobs of this queue by priority, then FIFO (the SQL ready table's index). */
+  readonly ready: MinHeap<StoredJob>;
+}
+
+/** Claim order inside one step: lower priority number first, then FIFO. */
+export const byPriorityThenId = (a: StoredJob, b: StoredJob): boolean =>
+  a.priority !== b.priority ? a.priority < b.priority : a.id < b.id;
+
+const byDue = (a: StoredJob, b: StoredJob) =>
+  a.runAt !== b.runAt ? a.runAt! < b.runAt! : byPriorityThenId(a, b);
+
+/**
+ * Everything one inline backend knows, with the indexes the hot paths need.
+ * Ready and scheduled jobs leave their heaps only by being popped (claim, promote), so
+ * callers pop first and then call `enter`; claimed and failed jobs sit in maps.
+ */
+export class InlineState {
+  readonly jobs = new Map<number, StoredJob>();
+  /** Ids in ascending order for newest-first paging; deleted ids are skipped and compacted away. */
+  #order: number[] = [];
+  #deletedInOrder = 0;
+  readonly queues = new Map<string, QueueEntry>();
+  readonly scheduled = new MinHeap<StoredJob>(byDue);
+  readonly claimed = new Map<number, StoredJob>();
+  readonly failed = new Map<number, StoredJob>();
+  readonly processes = new Map<string, ProcessInfo>();
+  readonly counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+  #nextId = 1;
+
+  /** Gets a queue, creating it the first time it is named (enqueue, pause). */
+  queue(name: string): QueueEntry {
+    let entry = this.queues.get(name);
+    if (!entry) {
+      entry = { name, pausedAt: null, ready: new MinHeap(byPriorityThenId) };
+      this.queues.set(name, entry);
+    }
+    return entry;
+  }
+
+  /** Stores a new job in `state` (ready or scheduled) under the next id. */
+  insert(fields: Omit<StoredJob, 'id' | 'state'>, state: JobState): StoredJob {
+    const job: StoredJob = { ...fields, id: this.#nextId++, state };
+    this.jobs.set(job.id, job);
+    this.#order.push(job.id);
+    this.counts[state]++;
+    this.#index(job);
+    return job;
+  }
+
+  /** Moves a job to another state, keeping the counts and indexes in step. */
+  enter(job: StoredJob, state: JobState): void {
+    this.#unindex(job);
+    this.counts[job.state]--;
+    job.state = state;
+    this.counts[state]++;
+    this.#index(job);
+  }
+
+  delete(job: StoredJob): void {
+    this.#unindex(job);
+    this.counts[job.state]--;
+    this.jobs.delete(job.id);
+    this.#deletedInOrder++;
+    if (this.#deletedInOrder > 1024 && this.#deletedInOrder * 2 > this.#order.length) {
+      this.#order = this.#order.filter((id) => this.jobs.has(id));
+      this.#deletedInOrder = 0;
+    }
+  }
+
+  /**
+   * Puts jobs that are no longer claimed, failed or scheduled back to ready, like the SQL
+   * backend's moveToReady; `attemptsDelta` is -1 when the attempt is given back.
+   */
+  moveToReady(job: StoredJob, attemptsDelta: number): void {
+    job.processId = null;
+    job.lease = null;
+    job.runAt = null;
+    job.finishedAt = null;
+    job.attempts += attemptsDelta;
+    this.enter(job, 'ready');
+  }
+
+  /** Ids from the newest down, starting below `beforeId` when given. */
+  *idsNewestFirst(beforeId?: number): Generator<number> {
+    const order = this.#order;
+    let i = order.length - 1;
+    if (beforeId !== undefined) i = lowerBound(order, beforeId) - 1;
+    for (; i >= 0; i--) {
+      const id = order[i]!;
+      if (this.jobs.has(id)) yield id;
+    }
+  }
+
+  #index(job: StoredJob): void {
+    if (job.state === 'ready') this.queue(job.queue).ready.push(job);
+    else if (job.state === 'scheduled') this.scheduled.push(job);
+    else if (job.state === 'claimed') this.claimed.set(job.id, job);
+    else if (job.state === 'failed') this.failed.set(job.id, job);
+  }
+
+  #unindex(job: StoredJob): void {
+    if (job.state === 'claimed') this.claimed.delete(job.id);
+    else if (job.state === 'failed') this.failed.delete(job.id);
+  }
+}
+
+/** First index whose id is >= `id` in an ascending array. */
+function lowerBound(ids: readonly number[], id: number): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function toJobRecord(job: StoredJob): JobRecord {
+  return {
+    id: String(job.id),
+    name: job.name,
+    queue: job.queue,
+    priority: job.priority,
+    args: job.args,
+    metadata: job.metadata,
+    state: job.state,
+    attempts: job.attempts,
+    enqueuedAt: job.enqueuedAt,
+    runAt: job.runAt,
+    finishedAt: job.finishedAt,
+    processId: job.processId,
+    lastError: job.lastError === null ? null : (JSON.parse(job.lastError) as StoredError),
+    result: job.result,
+  };
+}
+
+const NUMERIC_ID = /^\d{1,18}$/;
+
+/** Job ids are numeric strings; anything else names no job (as in the SQL backend). */
+export function parseId(id: string): number | null {
+  return NUMERIC_ID.test(id) ? Number(id) : null;
+}
