@@ -1,5 +1,6 @@
 import { queueMatches } from '../backend/queue-selection.ts';
 import type { Backend } from '../backend/types.ts';
+import type { Shigoto } from '../client/shigoto.ts';
 import type { Logger } from '../util/logger.ts';
 import { newProcessInfo } from '../util/process-info.ts';
 import { RUNTIME_DEFAULTS } from './defaults.ts';
@@ -22,6 +23,8 @@ export interface EmbeddedOptions {
 export interface EmbeddedDeps extends ExecutorDeps {
   readonly backend: Backend;
   readonly hooks: LifecycleHooks;
+  /** Handed to the onStart / onStop hooks. */
+  readonly shigoto: Shigoto;
   readonly logger: Logger;
   readonly subscribeReady: (listener: (queues: ReadonlySet<string>) => void) => () => void;
 }
@@ -100,7 +103,7 @@ export async function startEmbedded(
         );
   for (const worker of workers) worker.start();
   dispatcher?.start();
-  await deps.hooks.onStart?.();
+  await deps.hooks.onStart?.({ shigoto: deps.shigoto });
   for (const w of workerOptions) await deps.hooks.onWorkerStart?.({ processId: info.id, queues: w.queues });
 
   let stopping: Promise<void> | undefined;
@@ -117,7 +120,7 @@ export async function startEmbedded(
           await deps.hooks.onWorkerStop?.({ processId: info.id, queues: w.queues });
         await heartbeat.stop();
         await deps.backend.deregisterProcess({ processId: info.id, now: now() });
-        await deps.hooks.onStop?.();
+        await deps.hooks.onStop?.({ shigoto: deps.shigoto });
       })();
       return stopping;
     },

@@ -1,9 +1,11 @@
+import type { Shigoto } from '../client/shigoto.ts';
+
 /** Lifecycle hooks (Solid Queue's on_start / on_stop / on_worker_start / on_worker_stop / on_thread_error). */
 export interface LifecycleHooks {
-  /** In the supervisor (or the embedded runtime) after it starts. */
-  readonly onStart?: () => void | Promise<void>;
+  /** In the supervisor (or the embedded runtime) after it starts; `shigoto` can enqueue. */
+  readonly onStart?: (ctx: { shigoto: Shigoto }) => void | Promise<void>;
   /** In the supervisor (or the embedded runtime) before it exits. */
-  readonly onStop?: () => void | Promise<void>;
+  readonly onStop?: (ctx: { shigoto: Shigoto }) => void | Promise<void>;
   /** In each worker process after its workers start. */
   readonly onWorkerStart?: (info: { processId: string; queues: readonly string[] }) => void | Promise<void>;
   /** In each worker process after its workers stop. */

@@ -94,9 +94,12 @@ export class Worker {
 
   #run(job: ClaimedJob): void {
     const controller = new AbortController();
+    const startedAt = performance.now();
     const done = executeJob(this.#deps, job, controller).then(
       (completion) => {
-        if (this.#running.delete(job.id)) this.#queueCompletion(completion);
+        if (!this.#running.delete(job.id)) return;
+        this.#queueCompletion(completion);
+        logCompletion(this.#deps.logger, job, completion, performance.now() - startedAt);
       },
       (error) => {
         // executeJob never throws; if it does, the claim stays and is released on stop or prune.
@@ -168,4 +171,24 @@ export class Worker {
     });
     this.#deps.logger.info('Released running jobs back to their queues', { released });
   }
+}
+
+function logCompletion(logger: Logger, job: ClaimedJob, completion: Completion, ms: number): void {
+  const fields = {
+    job: job.name,
+    id: job.id,
+    queue: job.queue,
+    attempt: job.attempts,
+    ms: Math.round(ms * 10) / 10,
+  };
+  if (completion.outcome === 'finished') logger.info('Performed', fields);
+  else if (completion.outcome === 'failed')
+    logger.error('Failed', { ...fields, error: completion.error.message });
+  else if (completion.outcome === 'retry') {
+    logger.warn('Retrying', {
+      ...fields,
+      error: completion.error?.message,
+      at: new Date(completion.runAt).toISOString(),
+    });
+  } else logger.info(completion.outcome === 'snooze' ? 'Snoozed' : 'Discarded', fields);
 }
