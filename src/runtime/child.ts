@@ -88,9 +88,11 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     stop = () => dispatcher.stop();
   }
 
-  let stopping: Promise<void> | undefined;
+  let stopping = false;
   const shutdown = (immediate: boolean) => {
-    stopping ??= (async () => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
       try {
         await stop(immediate);
         await shigoto.backend.deregisterProcess({ processId: info.id, now: Date.now() });
