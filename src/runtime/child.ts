@@ -51,6 +51,7 @@ export async function runChild(spec: ChildSpec): Promise<void> {
   process.send?.({ type: 'registered', processId: info.id } satisfies ChildMessage);
 
   let stop: (immediate: boolean) => Promise<void>;
+  let quit = () => {};
   if (workerConfig) {
     const worker = new Worker(
       {
@@ -66,6 +67,7 @@ export async function runChild(spec: ChildSpec): Promise<void> {
       workerConfig,
     );
     worker.start();
+    quit = () => worker.quit();
     await shigoto.hooks.onWorkerStart?.({ processId: info.id, queues: workerConfig.queues });
     logger.info('Worker started', { queues: workerConfig.queues.join(','), threads: workerConfig.threads });
     stop = async (immediate) => {
@@ -90,7 +92,10 @@ export async function runChild(spec: ChildSpec): Promise<void> {
 
   let stopping = false;
   const shutdown = (immediate: boolean) => {
-    if (stopping) return;
+    if (stopping) {
+      if (immediate) quit(); // QUIT during a graceful stop: release running jobs now
+      return;
+    }
     stopping = true;
     void (async () => {
       try {

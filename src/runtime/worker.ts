@@ -40,6 +40,7 @@ export class Worker {
   #pending: Completion[] = [];
   #flushing: Promise<void> | undefined;
   #flushScheduled = false;
+  readonly #quit = Promise.withResolvers<void>();
 
   constructor(deps: WorkerDeps, options: WorkerOptions) {
     this.#deps = deps;
@@ -65,17 +66,23 @@ export class Worker {
   }
 
   /**
-   * Graceful stop: no new claims; running jobs get `timeoutMs` to finish; what is still
-   * running then is aborted and released back to ready.
+   * Graceful stop: no new claims; running jobs get `timeoutMs` to finish (or until quit());
+   * what is still running then is aborted and released back to ready.
    */
   async stop(timeoutMs: number): Promise<void> {
     await this.#poller.stop();
     const settled = Promise.all([...this.#running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    const timedOut = new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([settled, timedOut, this.#quit.promise]);
     clearTimeout(timer);
     await this.#releaseRunning();
     await this.#flushUntilEmpty();
+  }
+
+  /** Cuts a graceful stop short: running jobs are released now (QUIT after TERM). */
+  quit(): void {
+    this.#quit.resolve();
   }
 
   async #poll(): Promise<number> {
