@@ -2,7 +2,7 @@ import type { ClaimRef, Completion, CompletionResult } from '../../backend/types
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { num } from './rows.ts';
-import { moveToReady } from './transitions.ts';
+import { type JobPlace, moveToReady } from './transitions.ts';
 
 interface Guarded {
   readonly queue: string;
@@ -132,16 +132,18 @@ async function guardedUpdate(
 export async function releaseClaims(ctx: SqlContext, items: readonly ClaimRef[]): Promise<number> {
   if (items.length === 0) return 0;
   return ctx.driver.transaction(async (tx) => {
-    const places = [];
+    const places = new Map<number, JobPlace>();
     for (const item of items) {
       const rows = await tx.all<{ queue: string; priority: unknown }>(
         `SELECT queue, priority FROM ${ctx.t.jobs} WHERE id = ? AND lease = ?${ctx.d.skipLocked ? ' FOR UPDATE' : ''}`,
         guard(ctx, item),
       );
       const row = rows[0];
-      if (row) places.push({ id: num(item.jobId), queue: row.queue, priority: num(row.priority) });
+      // A claim listed twice is released once.
+      const id = num(item.jobId);
+      if (row) places.set(id, { id, queue: row.queue, priority: num(row.priority) });
     }
-    await moveToReady(ctx, tx, places, -1);
-    return places.length;
+    await moveToReady(ctx, tx, [...places.values()], -1);
+    return places.size;
   });
 }

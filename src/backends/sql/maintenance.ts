@@ -7,6 +7,8 @@ export async function promoteScheduled(
   now: number,
   limit: number,
 ): Promise<number> {
+  // SQLite reads a negative LIMIT as "no limit": a limit of 0 or less must do nothing.
+  if (limit <= 0) return 0;
   const due = await driver.all(`SELECT job_id FROM ${t.scheduled} WHERE run_at <= ? LIMIT 1`, [now]);
   if (due.length === 0) return 0;
   return driver.transaction(async (tx) => {
@@ -37,6 +39,7 @@ export async function clearFinished(
   before: number,
   limit: number,
 ): Promise<number> {
+  if (limit <= 0) return 0;
   return driver.transaction(async (tx) => {
     const rows = await tx.all<{ id: unknown }>(
       `SELECT id FROM ${t.jobs} WHERE finished_at < ? AND state IN ('finished', 'discarded') LIMIT ?${d.skipLocked}`,
