@@ -111,7 +111,7 @@ export interface QueueInfo {
   readonly scheduled: number;
   readonly claimed: number;
   readonly failed: number;
-  /** Enqueue time of the oldest ready job, or null when none is ready. */
+  /** When the longest-waiting ready job became runnable (its run time, else its enqueue time); null when none is ready. */
   readonly oldestReadyAt: number | null;
 }
 

@@ -7,9 +7,17 @@ import type {
   ProcessInfo,
   QueueInfo,
 } from '../backend/types.ts';
-import { InvalidInputError, JobNotFoundError } from '../errors.ts';
+import { InvalidInputError, JobNotFoundError, OutcomeNotAppliedError } from '../errors.ts';
 import { type Codec, CodecRegistry } from '../job/codec.ts';
-import type { AnyJob, EnqueuedJob, JobContext, JobDefinition } from '../job/define.ts';
+import {
+  type AnyJob,
+  checkArgs,
+  defaultQueueOf,
+  type EnqueuedJob,
+  isJobDefinition,
+  type JobContext,
+  type JobDefinition,
+} from '../job/define.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../job/envelope.ts';
 import { isOutcome } from '../job/outcome.ts';
 import { performWithCallbacks } from '../job/perform.ts';
@@ -114,19 +122,24 @@ export class Shigoto {
     );
   }
 
-  /** Enqueues a registered job by name (CLI, HTTP); raises UnknownJobError for other names. */
-  enqueueByName(name: string, args: unknown, options?: EnqueueOptions): Promise<EnqueuedJob> {
+  /** Enqueues a registered job by name (CLI, HTTP); rejects with UnknownJobError for other names. */
+  async enqueueByName(name: string, args: unknown, options?: EnqueueOptions): Promise<EnqueuedJob> {
     return this.enqueue<unknown>(this.registry.get(name), args, options);
   }
 
-  /** Runs a job here and now, with its callbacks, without storing it; returns its result or throws. */
+  /**
+   * Runs a job here and now, with its callbacks and timeout, without storing it: returns its
+   * result or throws its error as is (retry and discard rules need a stored job). A returned
+   * outcome (retryJob, discardJob, snoozeJob) raises OutcomeNotAppliedError.
+   */
   async performNow<Args, Result>(job: JobDefinition<Args, Result>, args: Args): Promise<Result> {
+    if (!isJobDefinition(job)) throw new InvalidInputError('performNow needs a job made by defineJob()');
     const controller = new AbortController();
-    const checked = job.schema ? job.schema.parse(args) : args;
+    const checked = checkArgs(job, args, InvalidInputError);
     const ctx: JobContext = {
       id: 'inline',
       name: job.name,
-      queue: typeof job.queue === 'function' ? job.queue(checked) : (job.queue ?? 'default'),
+      queue: defaultQueueOf(job, checked),
       priority: job.priority ?? 0,
       executions: 1,
       enqueuedAt: new Date(this.#now()),
@@ -135,11 +148,7 @@ export class Shigoto {
       logger: this.logger,
     };
     const value = await performWithCallbacks(job, checked, ctx, this.#options.middleware ?? [], controller);
-    if (isOutcome(value)) {
-      throw new InvalidInputError(
-        `Job "${job.name}" returned a ${value.kind} outcome, which performNow cannot apply`,
-      );
-    }
+    if (isOutcome(value)) throw new OutcomeNotAppliedError(job.name, value.kind);
     return value as Result;
   }
 
@@ -169,21 +178,37 @@ export class Shigoto {
       if (!job) throw new JobNotFoundError(id);
       return job;
     },
+    /**
+     * The decoded result of a finished job of kind `job`: undefined until it has finished, or
+     * when perform returned nothing. JobNotFoundError if there is no such job.
+     */
+    result: async <Args, Result>(
+      job: JobDefinition<Args, Result>,
+      id: string,
+    ): Promise<Result | undefined> => {
+      const record = await this.jobs.get(id);
+      if (record.name !== job.name) {
+        throw new InvalidInputError(`Job ${id} is a "${record.name}" job, not a "${job.name}" job`);
+      }
+      if (record.state !== 'finished' || record.result === null) return undefined;
+      return this.codecs.parse(record.result) as Result;
+    },
     list: (filter: JobFilter = {}): Promise<JobRecord[]> => this.backend.listJobs(filter),
     counts: (): Promise<Record<JobState, number>> => this.backend.countJobs(),
     /** Failed jobs back to their queue. */
-    retry: (select: FailedSelector): Promise<number> =>
+    retry: async (select: FailedSelector): Promise<number> =>
       this.backend.retryFailed({ select: checkSelector(select), now: this.#now() }),
     /** Failed jobs to discarded. */
-    discard: (select: FailedSelector): Promise<number> =>
+    discard: async (select: FailedSelector): Promise<number> =>
       this.backend.discardFailed({ select: checkSelector(select), now: this.#now() }),
   };
 
   readonly queues = {
     list: (): Promise<QueueInfo[]> => this.backend.listQueues(),
-    pause: (queue: string): Promise<void> =>
+    pause: async (queue: string): Promise<void> =>
       this.backend.pauseQueue({ queue: assertQueueName(queue), now: this.#now() }),
-    resume: (queue: string): Promise<void> => this.backend.resumeQueue({ queue: assertQueueName(queue) }),
+    resume: async (queue: string): Promise<void> =>
+      this.backend.resumeQueue({ queue: assertQueueName(queue) }),
   };
 
   readonly processes = {

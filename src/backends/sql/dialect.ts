@@ -23,6 +23,8 @@ export interface Dialect {
   readonly tables: Tables;
   /** UPDATE/DELETE ... RETURNING is available. */
   readonly returning: boolean;
+  /** Rows of one INSERT get consecutive ids (one writer at a time), so no RETURNING is needed. */
+  readonly consecutiveInsertIds: boolean;
   /** Appended to a SELECT that picks rows to take: " FOR UPDATE SKIP LOCKED" or "". */
   readonly skipLocked: string;
   /** A subquery yielding the values of one list parameter: `id IN ${idList()}`. */

@@ -6,6 +6,11 @@ export interface SqlExecutor {
   all<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs a statement; returns the number of rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * Runs a multi-row INSERT and returns the id generated for its first row, for databases
+   * whose ids within one statement are consecutive (see Dialect.consecutiveInsertIds).
+   */
+  insert?(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
 export interface SqlDriver extends SqlExecutor {

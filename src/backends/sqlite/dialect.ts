@@ -17,6 +17,7 @@ export function sqliteDialect(tables: Tables): Dialect {
     name: 'sqlite',
     tables,
     returning: true,
+    consecutiveInsertIds: true,
     skipLocked: '',
     idList: () => '(SELECT value FROM json_each(?))',
     listParam: (values) => JSON.stringify(values),

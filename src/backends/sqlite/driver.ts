@@ -54,6 +54,10 @@ export class SqliteDriver implements SqlDriver {
     const tx: SqlExecutor = {
       all: async <R>(sql: string, params: readonly unknown[] = []) => this.#all<R>(sql, params),
       run: async (sql: string, params: readonly unknown[] = []) => this.#run(sql, params),
+      insert: async (sql: string, params: readonly unknown[] = []) => {
+        const { changes, lastInsertRowid } = this.#statement(sql).run(...params);
+        return Number(lastInsertRowid) - changes + 1;
+      },
     };
     return this.#serialized(() =>
       this.#withBusyRetry(async () => {
