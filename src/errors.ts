@@ -107,3 +107,15 @@ export class LeaseLostError extends ShigotoError {
     super('LEASE_LOST', `Job ${jobId} is no longer claimed by this worker; its result was not applied.`);
   }
 }
+
+/** performNow ran a job that returned retryJob / discardJob / snoozeJob: no stored job to apply it to. */
+export class OutcomeNotAppliedError extends ShigotoError {
+  readonly outcome: 'retry' | 'discard' | 'snooze';
+  constructor(jobName: string, outcome: 'retry' | 'discard' | 'snooze') {
+    super(
+      'OUTCOME_NOT_APPLIED',
+      `Job "${jobName}" returned a ${outcome} outcome, which performNow cannot apply (nothing is stored).`,
+    );
+    this.outcome = outcome;
+  }
+}

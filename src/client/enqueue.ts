@@ -5,12 +5,14 @@ import type { CodecRegistry } from '../job/codec.ts';
 import {
   type AnyJob,
   asList,
-  DEFAULT_QUEUE,
+  checkArgs,
+  defaultQueueOf,
   type EnqueueDraft,
   type EnqueuedJob,
+  isJobDefinition,
   type JobDefinition,
 } from '../job/define.ts';
-import { assertPayloadSize, type Metadata } from '../job/envelope.ts';
+import { assertMetadata, assertPayloadSize, type Metadata } from '../job/envelope.ts';
 import { type Duration, toMs } from '../util/duration.ts';
 import { assertQueueName } from '../util/names.ts';
 import type { Middleware } from './middleware.ts';
@@ -49,7 +51,11 @@ interface Draft extends EnqueueDraft<unknown> {
   readonly job: AnyJob;
 }
 
-/** Builds, checks and stores jobs: callbacks, queue resolution, codec, size limit, one round trip. */
+/**
+ * Builds, checks and stores jobs in one round trip. Each job goes through its callbacks as
+ * middleware arounds → job arounds → middleware befores → job befores → (store) → job afters →
+ * middleware afters, the same nesting as perform.
+ */
 export async function enqueueRequests(
   deps: EnqueuerDeps,
   requests: readonly EnqueueRequest[],
@@ -61,71 +67,55 @@ export async function enqueueRequests(
   }
   const now = deps.now();
   const drafts = requests.map((request) => buildDraft(request, now));
-  for (const draft of drafts) {
-    for (const m of deps.middleware) for (const cb of asList(m.beforeEnqueue)) await cb(draft);
-    for (const cb of asList(draft.job.beforeEnqueue)) await cb(draft);
-  }
-  const enqueued = await commitThroughArounds<Draft, EnqueuedJob>(
-    drafts,
-    (draft) => [
+  return commitThroughArounds<Draft, EnqueuedJob>(drafts, {
+    aroundsFor: (draft) => [
       ...deps.middleware.flatMap((m) => asList(m.aroundEnqueue)),
       ...asList(draft.job.aroundEnqueue),
     ],
-    (ready) => store(deps, ready, now),
-  );
-  for (const [i, draft] of drafts.entries()) {
-    const job = enqueued[i]!;
-    for (const cb of asList(draft.job.afterEnqueue)) await cb(job, draft);
-    for (const m of deps.middleware) for (const cb of asList(m.afterEnqueue)) await cb(job, draft);
-  }
-  return enqueued;
+    before: async (draft) => {
+      for (const m of deps.middleware) for (const cb of asList(m.beforeEnqueue)) await cb(draft);
+      for (const cb of asList(draft.job.beforeEnqueue)) await cb(draft);
+    },
+    commit: (ready) => store(deps, ready, now),
+    after: async (draft, job) => {
+      for (const cb of asList(draft.job.afterEnqueue)) await cb(job, draft);
+      for (const m of deps.middleware) for (const cb of asList(m.afterEnqueue)) await cb(job, draft);
+    },
+  });
 }
 
 function buildDraft({ job, args, options = {} }: EnqueueRequest, now: number): Draft {
-  if (job?.kind !== 'shigoto.job') throw new InvalidInputError('enqueue needs a job made by defineJob()');
-  const checked = job.schema ? parseArgs(job, args) : args;
-  const queue =
-    options.queue ?? (typeof job.queue === 'function' ? job.queue(checked) : (job.queue ?? DEFAULT_QUEUE));
+  if (!isJobDefinition(job)) throw new InvalidInputError('enqueue needs a job made by defineJob()');
   if (options.wait !== undefined && options.waitUntil !== undefined) {
     throw new InvalidInputError('Give either wait or waitUntil, not both');
   }
+  const checked = checkArgs(job, args, InvalidInputError);
   let runAt: Date | null = null;
   if (options.wait !== undefined) runAt = new Date(now + toMs(options.wait, 'wait'));
-  if (options.waitUntil !== undefined) {
-    if (!(options.waitUntil instanceof Date) || Number.isNaN(options.waitUntil.getTime())) {
-      throw new InvalidInputError('waitUntil must be a valid Date');
-    }
-    runAt = options.waitUntil;
-  }
+  if (options.waitUntil !== undefined) runAt = options.waitUntil;
   return {
     job,
     name: job.name,
     args: checked,
-    queue,
+    queue: options.queue ?? defaultQueueOf(job, checked),
     priority: options.priority ?? job.priority ?? 0,
     runAt,
     metadata: { ...options.metadata },
   };
 }
 
-function parseArgs(job: AnyJob, args: unknown): unknown {
-  try {
-    return job.schema!.parse(args);
-  } catch (error) {
-    throw new InvalidInputError(`Arguments for job "${job.name}" are invalid: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-}
-
+/** Checks what callbacks may have changed, encodes, checks the size, then writes once. */
 async function store(deps: EnqueuerDeps, drafts: readonly Draft[], now: number): Promise<EnqueuedJob[]> {
   const rows: NewJob[] = drafts.map((draft) => {
     assertQueueName(draft.queue);
     if (!Number.isSafeInteger(draft.priority)) {
       throw new InvalidInputError(`priority must be an integer, got ${draft.priority}`);
     }
+    if (draft.runAt !== null && !(draft.runAt instanceof Date && Number.isFinite(draft.runAt.getTime()))) {
+      throw new InvalidInputError('waitUntil (runAt) must be a valid Date');
+    }
     const args = deps.codecs.stringify(draft.args);
-    const metadata = JSON.stringify(draft.metadata);
+    const metadata = JSON.stringify(assertMetadata(draft.metadata));
     assertPayloadSize(args, metadata, deps.maxPayloadBytes);
     return {
       name: draft.name,
@@ -136,6 +126,7 @@ async function store(deps: EnqueuerDeps, drafts: readonly Draft[], now: number):
       runAt: draft.runAt ? draft.runAt.getTime() : null,
     };
   });
+  if (rows.length === 0) return [];
   const ids = await deps.backend.enqueue({ jobs: rows, now });
   const readyQueues = new Set(rows.filter((r) => r.runAt === null || r.runAt <= now).map((r) => r.queue));
   if (readyQueues.size > 0) deps.onReady(readyQueues);

@@ -14,47 +14,66 @@ export function compose<T, R>(
   );
 }
 
+export interface CommitSteps<T, R> {
+  readonly aroundsFor: (item: T) => readonly Around<T, R>[];
+  /** Runs inside the item's arounds, before the commit (before-callbacks). */
+  readonly before: (item: T) => Promise<void>;
+  /** Stores every item at once. */
+  readonly commit: (items: readonly T[]) => Promise<R[]>;
+  /** Runs inside the item's arounds, after the commit (after-callbacks). */
+  readonly after: (item: T, result: R) => Promise<void>;
+}
+
 /**
- * Runs every item through its around-callbacks, but commits all items that reach the centre
- * in one call (one round trip for a bulk enqueue). If any chain throws before reaching the
- * centre, nothing is committed and the error is raised.
+ * Runs every item through arounds → before → (commit) → after, like a single perform, but
+ * commits all items in one call (one round trip for a bulk enqueue). If any item fails or
+ * does not reach the centre (an around that throws, skips `next()` or swallows an error),
+ * nothing is committed and the error is raised.
  */
 export async function commitThroughArounds<T, R>(
   items: readonly T[],
-  aroundsFor: (item: T) => readonly Around<T, R>[],
-  commit: (items: readonly T[]) => Promise<R[]>,
+  steps: CommitSteps<T, R>,
 ): Promise<R[]> {
-  if (items.every((item) => aroundsFor(item).length === 0)) return commit(items);
+  if (items.every((item) => steps.aroundsFor(item).length === 0)) {
+    for (const item of items) await steps.before(item);
+    const results = await steps.commit(items);
+    for (const [i, item] of items.entries()) await steps.after(item, results[i]!);
+    return results;
+  }
   const reached = items.map(() => deferred<void>());
-  const results = items.map(() => deferred<R>());
-  const called = items.map(() => false);
-  const chains = items.map((item, i) =>
-    compose(aroundsFor(item), () => {
-      if (called[i]) return Promise.reject(new InvalidInputError('aroundEnqueue called next() twice'));
-      called[i] = true;
+  const failures: unknown[] = [];
+  const committed = deferred<R[]>();
+  const chains = items.map((item, i) => {
+    let entered = false;
+    const chain = compose(steps.aroundsFor(item), async (current) => {
+      if (entered) throw new InvalidInputError('aroundEnqueue called next() twice');
+      entered = true;
+      try {
+        await steps.before(current);
+      } catch (error) {
+        failures[i] = error;
+        throw error;
+      }
       reached[i]!.resolve();
-      return results[i]!.promise;
-    })(item),
-  );
-  try {
-    await Promise.all(
-      chains.map((chain, i) =>
-        Promise.race([
-          reached[i]!.promise,
-          chain.then(() => {
-            if (!called[i]) throw new InvalidInputError('aroundEnqueue returned without calling next()');
-          }),
-        ]),
-      ),
-    );
-    const committed = await commit(items);
-    committed.forEach((value, i) => {
-      results[i]!.resolve(value);
+      const result = (await committed.promise)[i]!;
+      await steps.after(current, result);
+      return result;
+    })(item);
+    const settledEarly = chain.then(() => {
+      throw i in failures
+        ? failures[i]
+        : new InvalidInputError('aroundEnqueue returned without calling next()');
     });
+    return { chain, ready: Promise.race([reached[i]!.promise, settledEarly]) };
+  });
+  try {
+    await Promise.all(chains.map((c) => c.ready));
+    committed.resolve(await steps.commit(items));
   } catch (error) {
-    for (const result of results) result.reject(error);
-    await Promise.allSettled(chains);
+    committed.reject(error);
+    await Promise.allSettled(chains.map((c) => c.chain));
     throw error;
   }
-  return Promise.all(chains);
+  await Promise.all(chains.map((c) => c.chain));
+  return committed.promise;
 }

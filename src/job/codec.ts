@@ -24,6 +24,11 @@ const TAG = '$t';
 const ESCAPED_OBJECT = '$object';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** Keys that could reach an object's prototype when a payload is read back. */
+export function isForbiddenKey(key: string): boolean {
+  return FORBIDDEN_KEYS.has(key);
+}
+
 const builtinCodecs: Codec[] = [
   defineCodec<Date>({
     tag: 'Date',

@@ -92,7 +92,12 @@ export type AnyJob = JobDefinition<any, any>;
 
 export const DEFAULT_QUEUE = 'default';
 
-/** Defines a job. Arguments are typed by `perform`'s first parameter (or by `schema`). */
+/**
+ * Defines a job. Arguments are typed by `perform`'s first parameter (or by `schema`).
+ * TypeScript reads the options left to right: when callbacks or a queue function come before
+ * `perform`, annotate all of perform's parameters (`(args: T, ctx: JobContext)`) or put `perform`
+ * first, else the callbacks see `unknown`.
+ */
 export function defineJob<Args, Result = unknown>(
   options: JobOptions<Args, Result>,
 ): JobDefinition<Args, Result> {
@@ -119,6 +124,30 @@ export function defineJob<Args, Result = unknown>(
 
 export function isJobDefinition(value: unknown): value is AnyJob {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'shigoto.job';
+}
+
+/** The queue a job goes to unless told otherwise; a queue function is called here, once per enqueue. */
+export function defaultQueueOf(job: AnyJob, args: unknown): string {
+  return typeof job.queue === 'function' ? job.queue(args) : (job.queue ?? DEFAULT_QUEUE);
+}
+
+/**
+ * Runs the job's schema, if it has one. A refusal becomes `ErrorClass` (InvalidInputError when
+ * enqueuing, PayloadDecodeError for a stored payload) so callers can tell bad input apart.
+ */
+export function checkArgs(
+  job: AnyJob,
+  args: unknown,
+  ErrorClass: new (message: string, options?: ErrorOptions) => Error,
+): unknown {
+  if (!job.schema) return args;
+  try {
+    return job.schema.parse(args);
+  } catch (error) {
+    throw new ErrorClass(`Arguments for job "${job.name}" are invalid: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 export function asList<T>(value: OneOrMany<T> | undefined): readonly T[] {

@@ -1,5 +1,5 @@
-import { PayloadDecodeError, PayloadTooLargeError } from '../errors.ts';
-import type { CodecRegistry, JsonValue } from './codec.ts';
+import { PayloadDecodeError, PayloadEncodeError, PayloadTooLargeError } from '../errors.ts';
+import { type CodecRegistry, isForbiddenKey, type JsonValue } from './codec.ts';
 
 /**
  * The versioned envelope: what a job is, independent of where it is stored.
@@ -33,6 +33,25 @@ export function assertPayloadSize(argsJson: string, metadataJson: string, limit:
   if (upperBound <= limit) return;
   const bytes = Buffer.byteLength(argsJson) + Buffer.byteLength(metadataJson);
   if (bytes > limit) throw new PayloadTooLargeError(bytes, limit);
+}
+
+/** Metadata is a flat object of JSON scalars; throws PayloadEncodeError for anything else. */
+export function assertMetadata(metadata: unknown): Metadata {
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw new PayloadEncodeError('metadata must be an object');
+  }
+  for (const [key, value] of Object.entries(metadata)) {
+    if (isForbiddenKey(key)) throw new PayloadEncodeError(`Key "${key}" is not allowed in metadata`);
+    const scalar =
+      value === null ||
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value));
+    if (!scalar) {
+      throw new PayloadEncodeError(`metadata.${key} must be a string, a finite number, a boolean or null`);
+    }
+  }
+  return metadata as Metadata;
 }
 
 export function encodeEnvelope(envelope: JobEnvelope): string {

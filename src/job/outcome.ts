@@ -1,5 +1,5 @@
-import type { Duration } from '../util/duration.ts';
-import type { WaitStrategy } from './retry.ts';
+import { type Duration, toMs } from '../util/duration.ts';
+import { assertWaitStrategy, type WaitStrategy } from './retry.ts';
 
 /**
  * What a job (or its onError handler) can return instead of a result, as values
@@ -14,8 +14,12 @@ export type Outcome = { readonly [OUTCOME]: true } & (
   | { readonly kind: 'snooze'; readonly wait: Duration }
 );
 
-/** Run the job again after `wait` (default: now). The attempt counts. */
+/**
+ * Run the job again after `wait` (default: now). The attempt counts, but retry rules' attempt
+ * limits do not apply: the job asked for it (check `ctx.executions` to stop).
+ */
 export function retryJob(options: { wait?: WaitStrategy } = {}): Outcome {
+  if (options.wait !== undefined) assertWaitStrategy(options.wait, 'retryJob wait');
   return { [OUTCOME]: true, kind: 'retry', wait: options.wait };
 }
 
@@ -26,6 +30,7 @@ export function discardJob(reason?: string): Outcome {
 
 /** Come back after `wait` without using an attempt (waiting on something outside). */
 export function snoozeJob(wait: Duration): Outcome {
+  toMs(wait, 'snoozeJob wait');
   return { [OUTCOME]: true, kind: 'snooze', wait };
 }
 

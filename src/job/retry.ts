@@ -72,8 +72,11 @@ export function validateRetryRule(rule: RetryRule | RetryPolicy, jobName: string
   if (!(jitter >= 0 && jitter <= 1)) {
     throw new InvalidInputError(`Job "${jobName}": retry jitter must be between 0 and 1, got ${jitter}`);
   }
-  const wait = rule.wait ?? RETRY_DEFAULTS.wait;
-  if (typeof wait === 'string' && wait !== 'polynomial' && wait !== 'exponential')
-    toMs(wait, `Job "${jobName}" retry wait`);
-  if (typeof wait === 'number') toMs(wait, `Job "${jobName}" retry wait`);
+  assertWaitStrategy(rule.wait ?? RETRY_DEFAULTS.wait, `Job "${jobName}" retry wait`);
+}
+
+/** Checks a fixed wait up front; a function is checked when it is called. */
+export function assertWaitStrategy(wait: WaitStrategy, what: string): void {
+  if (typeof wait === 'function' || wait === 'polynomial' || wait === 'exponential') return;
+  toMs(wait, what);
 }
