@@ -1,9 +1,9 @@
 import type { ClaimedJob, Completion, StoredError } from '../backend/types.ts';
 import type { Middleware } from '../client/middleware.ts';
 import type { JobRegistry } from '../client/registry.ts';
-import { UnknownJobError } from '../errors.ts';
+import { PayloadDecodeError, UnknownJobError } from '../errors.ts';
 import type { CodecRegistry } from '../job/codec.ts';
-import type { AnyJob, JobContext } from '../job/define.ts';
+import { type AnyJob, checkArgs, type JobContext } from '../job/define.ts';
 import { parseMetadata } from '../job/envelope.ts';
 import { isOutcome, type Outcome } from '../job/outcome.ts';
 import { performWithCallbacks } from '../job/perform.ts';
@@ -39,8 +39,7 @@ export async function executeJob(
   let args: unknown;
   let ctx: JobContext;
   try {
-    args = deps.codecs.parse(job.args);
-    if (definition.schema) args = definition.schema.parse(args);
+    args = checkArgs(definition, deps.codecs.parse(job.args), PayloadDecodeError);
     ctx = {
       id: job.id,
       name: job.name,
@@ -60,9 +59,9 @@ export async function executeJob(
   try {
     value = await performWithCallbacks(definition, args, ctx, deps.middleware, controller);
   } catch (error) {
-    return decideOnError(deps, definition, error, ctx, ref);
+    return decideSafely(deps, ctx, ref, () => decideOnError(deps, definition, error, ctx, ref));
   }
-  if (isOutcome(value)) return applyOutcome(deps, value, ctx, ref, null);
+  if (isOutcome(value)) return decideSafely(deps, ctx, ref, () => applyOutcome(deps, value, ctx, ref, null));
   let result: string | null = null;
   if (value !== undefined) {
     try {
@@ -72,6 +71,20 @@ export async function executeJob(
     }
   }
   return { ...ref, outcome: 'finished', result };
+}
+
+/** A rule or wait function that throws fails the job with that error instead of stalling it. */
+async function decideSafely(
+  deps: ExecutorDeps,
+  ctx: JobContext,
+  ref: { jobId: string; lease: string },
+  decide: () => Completion | Promise<Completion>,
+): Promise<Completion> {
+  try {
+    return await decide();
+  } catch (error) {
+    return { ...ref, outcome: 'failed', error: toStoredError(error, ctx.executions, deps.now()) };
+  }
 }
 
 async function decideOnError(
@@ -87,13 +100,9 @@ async function decideOnError(
   const rule = job.retryOn?.find((r) => errorMatches(r.on, error));
   if (rule) return retryOrFail(deps, rule, error, ctx, ref, stored);
   if (job.onError) {
-    let outcome: Outcome | undefined;
-    try {
-      outcome = await job.onError(error, ctx);
-    } catch (handlerError) {
-      return { ...ref, outcome: 'failed', error: toStoredError(handlerError, ctx.executions, deps.now()) };
-    }
-    if (outcome) return applyOutcome(deps, outcome, ctx, ref, stored, error);
+    // A throwing handler fails the job with its own error (decideSafely).
+    const outcome: unknown = await job.onError(error, ctx);
+    if (isOutcome(outcome)) return applyOutcome(deps, outcome, ctx, ref, stored, error);
   }
   if (job.retry) return retryOrFail(deps, job.retry, error, ctx, ref, stored);
   return { ...ref, outcome: 'failed', error: stored };
