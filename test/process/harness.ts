@@ -1,0 +1,310 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createConsoleLogger,
+  createShigoto,
+  type JobState,
+  type ProcessInfo,
+  type Shigoto,
+  sqliteBackend,
+} from 'shigoto';
+import { afterEach, expect } from 'vitest';
+import { stringify } from 'yaml';
+import { MAX_PAGE } from '../../src/backend/types.ts';
+import { INSTANCE_ENV, LEDGER_ENV, MAX_MS_ENV, work } from '../fixtures/process-app.ts';
+import { type CheckReport, check, type Ledger, readLedger, summarize } from './checker.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(ROOT, 'src/cli/main.ts');
+const APP = join(ROOT, 'test/fixtures/process-app.ts');
+const LOG_TAIL_LINES = 40;
+export const DEFAULT_WAIT_MS = 20_000;
+
+/** A running (or exited) `shigoto start`, with everything it printed. */
+export interface Service {
+  /** Tag of this start in the ledger (SHIGOTO_TEST_INSTANCE). */
+  readonly name: string;
+  readonly pid: number;
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: boolean;
+  output(): string;
+  /** Signals the supervisor alone. */
+  signal(signal: NodeJS.Signals): void;
+  /** Signals its whole process group, as Ctrl-C in a terminal does. */
+  signalGroup(signal: NodeJS.Signals): void;
+}
+
+type RawConfig = Record<string, unknown>;
+
+/** One temp directory with a SQLite queue, a ledger, configs, and the services started on them. */
+export class ServiceHarness {
+  readonly dir = mkdtempSync(join(tmpdir(), 'shigoto-process-'));
+  readonly dbPath = join(this.dir, 'queue.db');
+  readonly ledgerPath = join(this.dir, 'ledger.jsonl');
+  /** A client on the same file, for enqueueing and reading states from the test. */
+  readonly client: Shigoto = createShigoto({
+    backend: sqliteBackend({ path: this.dbPath }),
+    jobs: [work],
+    logger: createConsoleLogger({ level: 'silent' }),
+  });
+  readonly #services: Array<Service & { readonly child: ChildProcess }> = [];
+  readonly #configs = new Map<string, RawConfig>();
+  /** pid → when the test sent it SIGKILL. */
+  readonly killed = new Map<number, number>();
+
+  /** Short intervals so that a test takes seconds; `overrides` replace top-level keys. */
+  writeConfig(overrides: RawConfig = {}, name = 'shigoto'): string {
+    const config: RawConfig = {
+      app: APP,
+      backend: { adapter: 'sqlite', path: this.dbPath },
+      workers: [{ queues: ['*'], threads: 5, processes: 1, polling_interval: 0.02, bulk_read_size: 5 }],
+      dispatchers: [{ polling_interval: 0.1 }],
+      process_heartbeat_interval: 0.2,
+      process_alive_threshold: 1,
+      shutdown_timeout: 2,
+      pidfile: join(this.dir, `${name}.pid`),
+      ...overrides,
+    };
+    const path = join(this.dir, `${name}.yml`);
+    writeFileSync(path, stringify(config));
+    this.#configs.set(path, config);
+    return path;
+  }
+
+  /** Spawns `shigoto start -c <config>` in its own process group, capturing its output. */
+  start(configPath = this.writeConfig(), extraEnv: NodeJS.ProcessEnv = {}): Service {
+    const name = `s${this.#services.length + 1}`;
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith('SHIGOTO_')),
+    );
+    const child = spawn(process.execPath, ['--conditions=shigoto-source', CLI, 'start', '-c', configPath], {
+      cwd: ROOT,
+      env: { ...env, ...extraEnv, [LEDGER_ENV]: this.ledgerPath, [INSTANCE_ENV]: name },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks: string[] = [];
+    child.stdout?.on('data', (data: Buffer) => chunks.push(data.toString()));
+    child.stderr?.on('data', (data: Buffer) => chunks.push(data.toString()));
+    let exited = false;
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, signal) => {
+        exited = true;
+        resolve({ code, signal });
+      });
+    });
+    const pid = child.pid!;
+    const service = {
+      name,
+      pid,
+      child,
+      exit,
+      get exited() {
+        return exited;
+      },
+      output: () => chunks.join(''),
+      signal: (signal: NodeJS.Signals) => process.kill(pid, signal),
+      signalGroup: (signal: NodeJS.Signals) => process.kill(-pid, signal),
+    };
+    this.#services.push(service);
+    return service;
+  }
+
+  /** Starts a service and waits until its supervisor and every child are registered and working. */
+  async startReady(configPath = this.writeConfig(), extraEnv: NodeJS.ProcessEnv = {}): Promise<Service> {
+    const service = this.start(configPath, extraEnv);
+    await this.waitForReady(service, configPath);
+    return service;
+  }
+
+  async waitForReady(service: Service, configPath: string): Promise<void> {
+    const config = this.#configs.get(configPath)!;
+    const workers = config.workers as Array<{ processes?: number }>;
+    const workerProcesses = workers.reduce((sum, w) => sum + (w.processes ?? 1), 0);
+    const children = workerProcesses + (config.dispatchers as unknown[]).length;
+    await this.waitFor(async () => {
+      if (service.exited) throw new Error(`${service.name} exited while starting`);
+      const started = this.ledger().entries.filter(
+        (e) => e.type === 'hook' && e.hook === 'onWorkerStart' && e.instance === service.name,
+      );
+      return started.length >= workerProcesses && (await this.childrenOf(service)).length === children;
+    }, `${service.name} to be ready`);
+  }
+
+  /** The registered children of a service's supervisor. */
+  async childrenOf(service: Service, kind?: ProcessInfo['kind']): Promise<ProcessInfo[]> {
+    const all = await this.client.backend.listProcesses();
+    const supervisor = all.find((p) => p.kind === 'supervisor' && p.pid === service.pid);
+    if (!supervisor) return [];
+    return all.filter((p) => p.supervisorId === supervisor.id && (kind === undefined || p.kind === kind));
+  }
+
+  /** SIGKILLs a pid and remembers when, so the checker can end that process's open runs. */
+  kill9(pid: number): void {
+    this.killed.set(pid, Date.now());
+    process.kill(pid, 'SIGKILL');
+  }
+
+  async enqueueWork(count: number, ms: number | ((i: number) => number)): Promise<string[]> {
+    await this.client.migrate();
+    const duration = typeof ms === 'number' ? () => ms : ms;
+    const jobs = await this.client.enqueueMany(
+      Array.from({ length: count }, (_, i) => ({ job: work, args: { ms: duration(i) } })),
+    );
+    return jobs.map((j) => j.id);
+  }
+
+  ledger(): Ledger {
+    return readLedger(this.ledgerPath);
+  }
+
+  /** Ledger lines of one hook, in order. */
+  hooks(hook: string): Array<{ pid: number; instance: string; detail?: string }> {
+    return this.ledger().entries.flatMap((e) => (e.type === 'hook' && e.hook === hook ? [e] : []));
+  }
+
+  async states(): Promise<Map<string, JobState>> {
+    const states = new Map<string, JobState>();
+    let beforeId: string | undefined;
+    for (;;) {
+      const page = await this.client.backend.listJobs({ limit: MAX_PAGE, beforeId });
+      for (const job of page) states.set(job.id, job.state);
+      if (page.length < MAX_PAGE) return states;
+      beforeId = page.at(-1)!.id;
+    }
+  }
+
+  async report(accepted: readonly string[]): Promise<CheckReport> {
+    return check({ accepted, states: await this.states(), ledger: this.ledger(), killed: this.killed });
+  }
+
+  /**
+   * Asserts lost = overlap = unexpected = 0, and that duplicates are only jobs in `mayDuplicate`
+   * (runs in flight when a process was killed).
+   */
+  expectClean(report: CheckReport, mayDuplicate: ReadonlySet<string> = new Set()): void {
+    const message = this.describe(report);
+    expect(report.garbled, message).toBe(0);
+    expect(report.lost, message).toEqual([]);
+    expect(report.overlap, message).toEqual([]);
+    expect(report.unexpected, message).toEqual([]);
+    expect(
+      report.duplicated.filter((id) => !mayDuplicate.has(id)),
+      message,
+    ).toEqual([]);
+  }
+
+  /**
+   * Starts a service whose Work jobs sleep at most `maxJobMs`, waits until every accepted job
+   * has ended, and stops it with TERM (asserting exit code 0).
+   */
+  async drain(configPath: string, accepted: readonly string[], maxJobMs = 50): Promise<Service> {
+    const service = await this.startReady(configPath, { [MAX_MS_ENV]: String(maxJobMs) });
+    await this.waitForAllDone(accepted);
+    service.signal('SIGTERM');
+    const { code } = await this.waitForExit(service);
+    expect(code, this.describe()).toBe(0);
+    return service;
+  }
+
+  /** Waits until no accepted job is ready, scheduled or claimed. */
+  async waitForAllDone(accepted: readonly string[]): Promise<void> {
+    await this.waitFor(async () => {
+      const states = await this.states();
+      return accepted.every((id) => ['finished', 'failed', 'discarded'].includes(states.get(id) ?? ''));
+    }, `all ${accepted.length} jobs to end`);
+  }
+
+  async waitForExit(service: Service, timeoutMs = DEFAULT_WAIT_MS) {
+    await this.waitFor(() => service.exited, `${service.name} (pid ${service.pid}) to exit`, timeoutMs);
+    return service.exit;
+  }
+
+  /** Polls `condition` until it holds; the timeout error carries the ledger counts and log tails. */
+  async waitFor(
+    condition: () => boolean | Promise<boolean>,
+    what: string,
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}\n${this.describe()}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Ledger counts and the end of every service's output: the context of any failure. */
+  describe(report?: CheckReport): string {
+    const ledger = this.ledger();
+    const count = (type: string) => ledger.entries.filter((e) => e.type === type).length;
+    const lines = [
+      report ? `check: ${summarize(report)}` : '',
+      `ledger: starts=${count('start')} finishes=${count('finish')} aborts=${count('abort')} hooks=${count('hook')} garbled=${ledger.garbled}`,
+    ];
+    for (const s of this.#services) {
+      const tail = s.output().trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+      lines.push(`--- ${s.name} (pid ${s.pid}${s.exited ? ', exited' : ''}) last lines ---\n${tail}`);
+    }
+    return lines.filter(Boolean).join('\n');
+  }
+
+  /** Kills what is left of every service (its whole group) and removes the temp dir. */
+  async cleanup(): Promise<void> {
+    for (const s of this.#services) {
+      try {
+        process.kill(-s.pid, 'SIGKILL');
+      } catch {
+        // the group is already gone
+      }
+    }
+    await Promise.all(this.#services.map((s) => s.exit));
+    await this.waitFor(() => this.#services.every((s) => !groupAlive(s.pid)), 'killed groups to be gone');
+    await this.client.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Whether a process is running (not a zombie: an orphan that died may stay one when pid 1 does
+ * not reap, and kill(pid, 0) still succeeds on it). Reads /proc, so Linux only.
+ */
+export function isRunning(pid: number): boolean {
+  const stat = procStat(pid);
+  return stat !== undefined && stat.state !== 'Z';
+}
+
+function groupAlive(pgid: number): boolean {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .some((entry) => {
+      const stat = procStat(Number(entry));
+      return stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z';
+    });
+}
+
+function procStat(pid: number): { state: string; pgrp: number } | undefined {
+  try {
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after its closing parenthesis.
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, , pgrp] = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, pgrp: Number(pgrp) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Registers an afterEach that cleans up every harness a test made; returns the factory. */
+export function useServiceHarness(): () => ServiceHarness {
+  const made: ServiceHarness[] = [];
+  afterEach(async () => {
+    for (const harness of made.splice(0)) await harness.cleanup();
+  });
+  return () => {
+    const harness = new ServiceHarness();
+    made.push(harness);
+    return harness;
+  };
+}
