@@ -97,7 +97,11 @@ export class Supervisor {
 
   /** Graceful: children finish running jobs (up to shutdown_timeout). Immediate: they release them now. */
   async stop(immediate: boolean): Promise<void> {
-    if (this.#stopping) return;
+    if (this.#stopping) {
+      // QUIT during a graceful stop: the children release their running jobs now.
+      if (immediate) for (const child of this.#children) child.process.kill('SIGQUIT');
+      return;
+    }
     this.#stopping = true;
     this.#logger.info(immediate ? 'Stopping now (QUIT)' : 'Stopping gracefully', {
       children: this.#children.size,
