@@ -90,6 +90,11 @@ export class Shigoto {
     return this.backend.close();
   }
 
+  /** The time this client stamps its operations with: the `now` option, or the wall clock. */
+  now(): number {
+    return this.#now();
+  }
+
   async enqueue<Args>(job: JobDefinition<Args>, args: Args, options?: EnqueueOptions): Promise<EnqueuedJob> {
     const request: EnqueueRequest<Args> = { job, args, ...(options ? { options } : {}) };
     const [enqueued] = await this.#enqueue([request as EnqueueRequest<unknown>]);
