@@ -14,7 +14,7 @@ export interface WaitingJob<Args = unknown> {
   readonly state: 'ready' | 'scheduled';
   readonly attempts: number;
   readonly enqueuedAt: Date;
-  /** When a scheduled job becomes due; null for a job that was ready at once. */
+  /** When a scheduled job is (or a promoted one was) due; null for a job ready when it was stored. */
   readonly runAt: Date | null;
 }
 

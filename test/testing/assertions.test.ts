@@ -1,4 +1,4 @@
-import { defineJob } from 'shigoto';
+import { defineJob, JobNotFoundError } from 'shigoto';
 import {
   assertEnqueued,
   assertNotEnqueued,
@@ -6,8 +6,9 @@ import {
   createTestShigoto,
   enqueuedJobs,
   JobAssertionError,
+  performEnqueued,
 } from 'shigoto/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 interface Email {
   readonly to: string;
@@ -51,6 +52,25 @@ describe('createTestShigoto', () => {
     expect(first.clock).toBe(clock);
     expect(clock.advance('1h')).toBe(Date.parse('2030-01-01T01:00:00Z'));
     expect(first.now()).toBe(Date.parse('2030-01-01T01:00:00Z'));
+  });
+
+  it('is silent unless given a logger, and passes inline backend options on', async () => {
+    const written = vi.spyOn(process.stderr, 'write');
+    try {
+      const quiet = await createTestShigoto({ jobs });
+      quiet.logger.error('not shown');
+      expect(written).not.toHaveBeenCalled();
+    } finally {
+      written.mockRestore();
+    }
+    const lines: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (message: string) => void lines.push(message) };
+    const loud = await createTestShigoto({ jobs, logger, inline: { deleteFinished: true } });
+    loud.logger.error('shown');
+    expect(lines).toEqual(['shown']);
+    const done = await loud.enqueue(resize, { path: 'p.png' });
+    await performEnqueued(loud);
+    await expect(loud.jobs.get(done.id)).rejects.toThrow(JobNotFoundError);
   });
 });
 
