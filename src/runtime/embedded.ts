@@ -1,7 +1,9 @@
 import { queueMatches } from '../backend/queue-selection.ts';
 import type { Backend } from '../backend/types.ts';
 import type { Shigoto } from '../client/shigoto.ts';
+import { InvalidInputError } from '../errors.ts';
 import type { Logger } from '../util/logger.ts';
+import { assertQueuePattern } from '../util/names.ts';
 import { newProcessInfo } from '../util/process-info.ts';
 import { RUNTIME_DEFAULTS } from './defaults.ts';
 import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
@@ -48,10 +50,9 @@ export async function startEmbedded(
     deps.hooks.onThreadError
       ? deps.hooks.onThreadError(error)
       : deps.logger.error('Runtime error', { error });
-  const workerOptions: WorkerOptions[] = (options.workers ?? [{}]).map((w) => ({
-    ...RUNTIME_DEFAULTS.worker,
-    ...w,
-  }));
+  const workerOptions: WorkerOptions[] = (options.workers ?? [{}]).map((w) =>
+    checkWorkerOptions({ ...RUNTIME_DEFAULTS.worker, ...w }),
+  );
   const info = newProcessInfo('embedded', 'embedded', now(), {
     metadata: {
       queues: workerOptions.flatMap((w) => w.queues),
@@ -125,4 +126,18 @@ export async function startEmbedded(
       return stopping;
     },
   };
+}
+
+/** Options given in code skip the config schema: a bad one must fail here, not stall a worker. */
+function checkWorkerOptions(options: WorkerOptions): WorkerOptions {
+  if (!Array.isArray(options.queues) || options.queues.length === 0) {
+    throw new InvalidInputError('A worker needs a non-empty list of queues');
+  }
+  for (const pattern of options.queues) assertQueuePattern(pattern);
+  for (const key of ['threads', 'bulkReadSize', 'pollingIntervalMs'] as const) {
+    if (!Number.isSafeInteger(options[key]) || options[key] < 1) {
+      throw new InvalidInputError(`Worker ${key} must be a positive integer, got ${options[key]}`);
+    }
+  }
+  return options;
 }

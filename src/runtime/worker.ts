@@ -146,15 +146,20 @@ export class Worker {
               },
             );
           }
+          return true;
         },
         (error) => {
           this.#pending = [...batch, ...this.#pending];
           this.#deps.onError(error);
           setTimeout(() => void this.#flush(), 500).unref();
+          return false;
         },
       )
-      .finally(() => {
+      .then((written) => {
         this.#flushing = undefined;
+        // After a failure only the timer retries, so a database outage is not hammered.
+        if (!written) return;
+        this.#poller.wake(); // retries due now became ready with this write
         if (this.#pending.length > 0) void this.#flush();
       });
     return this.#flushing;

@@ -1,0 +1,69 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  BackendUnavailableError,
+  defineJob,
+  InvalidInputError,
+  InvalidQueueNameError,
+  type JobContext,
+  retryJob,
+} from '../../src/index.ts';
+import { useHarness, waitFor } from '../support/shigoto-harness.ts';
+
+const harness = useHarness();
+
+describe('work() options', () => {
+  it.each([
+    ['an invalid queue pattern', { queues: ['no spaces'] }, InvalidQueueNameError],
+    ['an empty queue list', { queues: [] }, InvalidInputError],
+    ['zero threads', { queues: ['*'], threads: 0 }, InvalidInputError],
+    ['a fractional bulk read size', { queues: ['*'], bulkReadSize: 1.5 }, InvalidInputError],
+  ])('refuses %s before registering anything', async (_name, worker, ErrorClass) => {
+    const h = await harness();
+    await expect(h.shigoto.work({ workers: [worker] })).rejects.toBeInstanceOf(ErrorClass);
+    expect(await h.shigoto.processes.list()).toEqual([]);
+  });
+});
+
+describe('completions', () => {
+  it('keeps results while the database refuses writes, without hammering it, then writes them', async () => {
+    const errors: unknown[] = [];
+    const job = defineJob({ name: 'steady', perform: (args: number) => args + 1 });
+    const h = await harness({ jobs: [job], hooks: { onThreadError: (error) => errors.push(error) } });
+    const realComplete = h.shigoto.backend.complete.bind(h.shigoto.backend);
+    let down = true;
+    const complete = vi
+      .spyOn(h.shigoto.backend, 'complete')
+      .mockImplementation((params) =>
+        down ? Promise.reject(new BackendUnavailableError('database is down')) : realComplete(params),
+      );
+    const { id } = await h.shigoto.enqueue(job, 1);
+    await h.work();
+    await waitFor(() => errors.length > 0);
+    // Let a failing write sit for a while: the next try waits for the backoff timer.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(complete.mock.calls.length).toBeLessThanOrEqual(2);
+    expect(errors[0]).toBeInstanceOf(BackendUnavailableError);
+    expect((await h.shigoto.jobs.get(id)).state).toBe('claimed');
+
+    down = false;
+    await h.waitForState(id, 'finished');
+    expect(await h.shigoto.jobs.result(job, id)).toBe(2);
+  });
+
+  it('runs a retry that is due at once without waiting for the polling interval', async () => {
+    const executions: number[] = [];
+    const again = defineJob({
+      name: 'again',
+      perform: (_args: null, ctx: JobContext) => {
+        executions.push(ctx.executions);
+        return ctx.executions === 1 ? retryJob() : 'second';
+      },
+    });
+    const h = await harness({ jobs: [again] });
+    const { id } = await h.shigoto.enqueue(again, null);
+    // A polling interval far longer than the test's deadline: only a wake-up can run the retry.
+    await h.work({ workers: [{ queues: ['*'], pollingIntervalMs: 60_000 }] });
+    await h.waitForState(id, 'finished');
+    expect(executions).toEqual([1, 2]);
+  });
+});
