@@ -38,7 +38,7 @@ export async function assertEnqueued<Args, Result>(
     options.count === undefined
       ? 'none matches'
       : `${matching.length} ${matching.length === 1 ? 'matches' : 'match'}`;
-  throw failure(
+  throw new JobAssertionError(
     'assertEnqueued',
     `Expected ${expected} to be enqueued, but ${found}.\n${await describeWaiting(shigoto, job, all)}`,
   );
@@ -53,7 +53,7 @@ export async function assertNotEnqueued<Args, Result>(
 ): Promise<void> {
   const { matching, wanted } = await findMatches(shigoto, job, args, options);
   if (matching.length === 0) return;
-  throw failure(
+  throw new JobAssertionError(
     'assertNotEnqueued',
     `Expected no ${wanted} to be enqueued, but found ${matching.length}:\n${listJobs(matching)}`,
   );
@@ -148,8 +148,4 @@ export class JobAssertionError extends Error {
     this.name = 'JobAssertionError';
     this.assertion = assertion;
   }
-}
-
-function failure(assertion: string, message: string): JobAssertionError {
-  return new JobAssertionError(assertion, message);
 }
