@@ -69,6 +69,13 @@ describe('queues', () => {
     expect(queueCalls).toEqual([7]);
   });
 
+  it('refuses a queue function that returns an invalid name, writing nothing', async () => {
+    const job = defineJob({ name: 'routed', queue: (args: string) => `tenant ${args}`, perform: () => {} });
+    const h = await harness({ jobs: [job] });
+    await expect(h.shigoto.enqueue(job, 'acme')).rejects.toBeInstanceOf(InvalidQueueNameError);
+    expect(await h.allJobs()).toEqual([]);
+  });
+
   it('does not call the queue function when the call gives a queue', async () => {
     const queueFn = vi.fn(() => 'computed');
     const job = defineJob({ name: 'q', queue: queueFn, perform: (_args: number) => {} });

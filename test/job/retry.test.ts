@@ -93,6 +93,23 @@ describe('retryOn wait strategies', () => {
 });
 
 describe('retry rules', () => {
+  it('defaults to 5 attempts, 3 s apart with up to 15 % jitter', async () => {
+    const errors = [1, 2, 3, 4, 5].map((n) => new Broken(`failure ${n}`));
+    const { job, executions } = failing('defaults', errors, { retryOn: [{ on: Broken }] });
+    const h = await harness({ jobs: [job] });
+    const { id } = await h.shigoto.enqueue(job, null);
+    await h.work();
+    for (const execution of [1, 2, 3, 4]) {
+      const waited = await scheduledWait(h, id, execution);
+      expect(waited).toBeGreaterThanOrEqual(3000);
+      expect(waited).toBeLessThanOrEqual(3450 + 50);
+      h.advance(3500);
+    }
+    const failed = await h.waitForState(id, 'failed');
+    expect(executions).toEqual([1, 2, 3, 4, 5]);
+    expect(failed.lastError?.message).toBe('failure 5');
+  });
+
   it('fails with the last error once attempts are used up', async () => {
     const errors = [new Broken('one'), new Broken('two'), new Broken('three')];
     const { job, executions } = failing('exhausted', errors, {
