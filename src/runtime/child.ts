@@ -5,6 +5,8 @@ import type { ShigotoConfig } from '../config/load.ts';
 import { createConsoleLogger } from '../util/logger.ts';
 import { newProcessInfo } from '../util/process-info.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { Heartbeat } from './heartbeat.ts';
+import { threadErrorHandler } from './hooks.ts';
 import { Worker } from './worker.ts';
 
 /** What the supervisor tells a forked child (as JSON in SHIGOTO_CHILD). */
@@ -20,10 +22,34 @@ export type ChildMessage = { readonly type: 'registered'; readonly processId: st
 /**
  * Runs one role in a child process until a signal: TERM/INT stop gracefully (running jobs get
  * the shutdown timeout), QUIT stops at once (running jobs are released). If the supervisor
- * disappears, the child stops gracefully too. The supervisor heartbeats on the child's behalf.
+ * disappears, the child stops gracefully too. The supervisor heartbeats on the child's behalf;
+ * once it is gone, the child beats for itself while it stops.
  */
 export async function runChild(spec: ChildSpec): Promise<void> {
   const { config } = spec;
+  // Listen from the first moment: Node's default would kill the child on TERM, and a child
+  // that missed the supervisor's death would run on unsupervised. What arrives while
+  // starting is acted on once the role runs.
+  const early: boolean[] = [];
+  let requestStop = (immediate: boolean): void => {
+    early.push(immediate);
+  };
+  let supervisorGone = false;
+  let onSupervisorGone = () => {};
+  process.on('SIGTERM', () => requestStop(false));
+  process.on('SIGINT', () => requestStop(false));
+  process.on('SIGQUIT', () => requestStop(true));
+  process.on('disconnect', () => {
+    supervisorGone = true;
+    onSupervisorGone();
+    requestStop(false);
+  });
+  if (!process.connected) {
+    // It died while this module was still loading, before the listener was there.
+    supervisorGone = true;
+    early.push(false);
+  }
+
   const name = `${spec.role}-${spec.index}`;
   const logger = createConsoleLogger({
     level: config.logLevel,
@@ -37,10 +63,7 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     logger,
     maxPayloadBytes: config.maxPayloadBytes,
   });
-  const onError = (error: unknown) =>
-    shigoto.hooks.onThreadError
-      ? shigoto.hooks.onThreadError(error)
-      : logger.error('Runtime error', { error });
+  const onError = threadErrorHandler(shigoto.hooks, logger);
 
   const workerConfig = spec.role === 'worker' ? config.workers[spec.index]! : undefined;
   const info = newProcessInfo(spec.role, name, Date.now(), {
@@ -90,6 +113,17 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     stop = () => dispatcher.stop();
   }
 
+  // The supervisor beat for this process. Once it is gone, beat from here while stopping, or
+  // another supervisor would prune this process and run its still-running jobs a second time.
+  const heartbeat = new Heartbeat(shigoto.backend, config.processHeartbeatIntervalMs, Date.now, onError);
+  heartbeat.add(info.id);
+  onSupervisorGone = () => {
+    logger.warn('Supervisor went away; stopping');
+    void heartbeat.beat();
+    heartbeat.start();
+  };
+  if (supervisorGone) onSupervisorGone();
+
   let stopping = false;
   const shutdown = (immediate: boolean) => {
     if (stopping) {
@@ -100,6 +134,7 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     void (async () => {
       try {
         await stop(immediate);
+        await heartbeat.stop();
         await shigoto.backend.deregisterProcess({ processId: info.id, now: Date.now() });
         await shigoto.close();
         process.exit(0);
@@ -109,11 +144,6 @@ export async function runChild(spec: ChildSpec): Promise<void> {
       }
     })();
   };
-  process.on('SIGTERM', () => shutdown(false));
-  process.on('SIGINT', () => shutdown(false));
-  process.on('SIGQUIT', () => shutdown(true));
-  process.on('disconnect', () => {
-    logger.warn('Supervisor went away; stopping');
-    shutdown(false);
-  });
+  requestStop = shutdown;
+  for (const immediate of early.splice(0)) shutdown(immediate);
 }

@@ -1,4 +1,5 @@
 import type { Shigoto } from '../client/shigoto.ts';
+import type { Logger } from '../util/logger.ts';
 
 /** Lifecycle hooks (Solid Queue's on_start / on_stop / on_worker_start / on_worker_stop / on_thread_error). */
 export interface LifecycleHooks {
@@ -12,4 +13,19 @@ export interface LifecycleHooks {
   readonly onWorkerStop?: (info: { processId: string; queues: readonly string[] }) => void | Promise<void>;
   /** An error of the runtime itself (a failed claim or heartbeat), not of a job. Default: logged. */
   readonly onThreadError?: (error: unknown) => void;
+}
+
+/**
+ * The runtime's error handler: the onThreadError hook, or the log. A hook that throws is
+ * logged too: it is called from inside the poll loops, and must not end them.
+ */
+export function threadErrorHandler(hooks: LifecycleHooks, logger: Logger): (error: unknown) => void {
+  return (error) => {
+    if (!hooks.onThreadError) return logger.error('Runtime error', { error });
+    try {
+      hooks.onThreadError(error);
+    } catch (hookError) {
+      logger.error('Runtime error; the onThreadError hook threw as well', { error, hookError });
+    }
+  };
 }
