@@ -89,9 +89,11 @@ export async function runChild(spec: ChildSpec): Promise<void> {
       },
       workerConfig,
     );
+    // Before the first claim: what the hook sets up is there for the first job, and if it
+    // throws, the child exits (and is restarted) holding nothing.
+    await shigoto.hooks.onWorkerStart?.({ processId: info.id, queues: workerConfig.queues });
     worker.start();
     quit = () => worker.quit();
-    await shigoto.hooks.onWorkerStart?.({ processId: info.id, queues: workerConfig.queues });
     logger.info('Worker started', { queues: workerConfig.queues.join(','), threads: workerConfig.threads });
     stop = async (immediate) => {
       await worker.stop(immediate ? 0 : config.shutdownTimeoutMs);

@@ -43,6 +43,7 @@ export class Supervisor {
   #heartbeat: Heartbeat | undefined;
   #pruner: Pruner | undefined;
   #stopping = false;
+  #exitCode = 0;
 
   constructor(config: ShigotoConfig, shigoto: Shigoto) {
     this.#config = config;
@@ -92,7 +93,7 @@ export class Supervisor {
       children: this.#children.size,
       backend: this.#backend.name,
     });
-    await this.#shigoto.hooks.onStart?.({ shigoto: this.#shigoto });
+    if (!(await this.#hook('onStart'))) void this.stop(false);
   }
 
   /** Graceful: children finish running jobs (up to shutdown_timeout). Immediate: they release them now. */
@@ -110,15 +111,27 @@ export class Supervisor {
       await this.#stopChildren(immediate);
       await this.#pruner?.stop();
       await this.#heartbeat?.stop();
-      await this.#shigoto.hooks.onStop?.({ shigoto: this.#shigoto });
+      await this.#hook('onStop');
       await this.#backend.deregisterProcess({ processId: this.#info.id, now: Date.now() });
       await this.#backend.close();
-      this.#done.resolve(0);
     } catch (error) {
       this.#logger.error('Stopping failed', { error });
-      this.#done.resolve(1);
+      this.#exitCode = 1;
     } finally {
       if (this.#config.pidfile) removePidfile(this.#config.pidfile);
+      this.#done.resolve(this.#exitCode);
+    }
+  }
+
+  /** Runs onStart or onStop; a failure is logged and makes the exit code 1, never skips the rest. */
+  async #hook(name: 'onStart' | 'onStop'): Promise<boolean> {
+    try {
+      await this.#shigoto.hooks[name]?.({ shigoto: this.#shigoto });
+      return true;
+    } catch (error) {
+      this.#logger.error(`The ${name} hook failed`, { error });
+      this.#exitCode = 1;
+      return false;
     }
   }
 
@@ -143,7 +156,10 @@ export class Supervisor {
       execArgv: process.execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const exited = new Promise<void>((resolve) => processHandle.once('exit', () => resolve()));
+    // Settles once the child has exited and what it held is released: a stop waits for both.
+    const exited = new Promise<void>((resolve) =>
+      processHandle.once('exit', (code, signal) => void this.#onExit(child, code, signal).finally(resolve)),
+    );
     const child: Child = { spec, process: processHandle, startedAt: Date.now(), exited };
     this.#children.add(child);
     processHandle.on('message', (message: ChildMessage) => {
@@ -152,7 +168,6 @@ export class Supervisor {
         this.#heartbeat?.add(message.processId);
       }
     });
-    processHandle.once('exit', (code, signal) => void this.#onExit(child, code, signal));
   }
 
   async #onExit(child: Child, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
