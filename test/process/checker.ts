@@ -10,7 +10,7 @@ export interface Execution {
   readonly instance: string;
   readonly attempt: number;
   readonly startedAt: number;
-  /** Finish or abort time; for an open run of a killed process, the kill time; else null. */
+  /** Finish or abort time; for an open run of a dead process, its death time; else null. */
   readonly endedAt: number | null;
   readonly outcome: 'finished' | 'aborted' | 'open';
 }
@@ -27,8 +27,8 @@ export interface CheckInput {
   /** State of every stored job, from the queue. */
   readonly states: ReadonlyMap<string, JobState>;
   readonly ledger: Ledger;
-  /** pid → time it was sent SIGKILL: ends that process's open runs. */
-  readonly killed?: ReadonlyMap<number, number>;
+  /** pid → a time by which that process was dead (SIGKILL sent, or seen gone): ends its open runs. */
+  readonly deaths?: ReadonlyMap<number, number>;
 }
 
 /** Jepsen total-queue's idea: what goes in must come out, once, and never twice at a time. */
@@ -71,7 +71,7 @@ export function readLedger(path: string): Ledger {
   return { entries, garbled };
 }
 
-export function executionsOf(ledger: Ledger, killed: ReadonlyMap<number, number> = new Map()): Execution[] {
+export function executionsOf(ledger: Ledger, deaths: ReadonlyMap<number, number> = new Map()): Execution[] {
   const ends = new Map<string, { at: number; outcome: 'finished' | 'aborted' }>();
   for (const e of ledger.entries) {
     if (e.type === 'finish' || e.type === 'abort') {
@@ -89,7 +89,7 @@ export function executionsOf(ledger: Ledger, killed: ReadonlyMap<number, number>
       instance: e.instance,
       attempt: e.attempt,
       startedAt: e.at,
-      endedAt: end?.at ?? killed.get(e.pid) ?? null,
+      endedAt: end?.at ?? deaths.get(e.pid) ?? null,
       outcome: end?.outcome ?? 'open',
     });
   }
@@ -97,7 +97,7 @@ export function executionsOf(ledger: Ledger, killed: ReadonlyMap<number, number>
 }
 
 export function check(input: CheckInput): CheckReport {
-  const executions = executionsOf(input.ledger, input.killed);
+  const executions = executionsOf(input.ledger, input.deaths);
   const byJob = Map.groupBy(executions, (e) => e.job);
   const accepted = new Set(input.accepted);
   const finishedRuns = (job: string) => (byJob.get(job) ?? []).filter((e) => e.outcome === 'finished');
@@ -125,7 +125,7 @@ export function check(input: CheckInput): CheckReport {
   };
 }
 
-/** An open run with no known end (its process was not killed by the test) overlaps anything after it. */
+/** An open run with no known end (its process not known dead) overlaps anything after it. */
 function hasOverlap(runs: readonly Execution[]): boolean {
   const sorted = [...runs].sort((a, b) => a.startedAt - b.startedAt);
   let liveUntil = Number.NEGATIVE_INFINITY;

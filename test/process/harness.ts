@@ -14,7 +14,7 @@ import {
 import { afterEach, expect } from 'vitest';
 import { stringify } from 'yaml';
 import { MAX_PAGE } from '../../src/backend/types.ts';
-import { INSTANCE_ENV, LEDGER_ENV, MAX_MS_ENV, work } from '../fixtures/process-app.ts';
+import { INSTANCE_ENV, LEDGER_ENV, MAX_MS_ENV, spin, work } from '../fixtures/process-app.ts';
 import { type CheckReport, check, type Ledger, readLedger, summarize } from './checker.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,13 +47,13 @@ export class ServiceHarness {
   /** A client on the same file, for enqueueing and reading states from the test. */
   readonly client: Shigoto = createShigoto({
     backend: sqliteBackend({ path: this.dbPath }),
-    jobs: [work],
+    jobs: [work, spin],
     logger: createConsoleLogger({ level: 'silent' }),
   });
   readonly #services: Array<Service & { readonly child: ChildProcess }> = [];
   readonly #configs = new Map<string, RawConfig>();
-  /** pid → when the test sent it SIGKILL. */
-  readonly killed = new Map<number, number>();
+  /** pid → a time by which that process was dead (ends its open runs for the checker). */
+  readonly deaths = new Map<number, number>();
 
   /** Short intervals so that a test takes seconds; `overrides` replace top-level keys. */
   writeConfig(overrides: RawConfig = {}, name = 'shigoto'): string {
@@ -144,15 +144,22 @@ export class ServiceHarness {
 
   /** SIGKILLs a pid and remembers when, so the checker can end that process's open runs. */
   kill9(pid: number): void {
-    this.killed.set(pid, Date.now());
+    this.deaths.set(pid, Date.now());
     process.kill(pid, 'SIGKILL');
   }
 
-  async enqueueWork(count: number, ms: number | ((i: number) => number)): Promise<string[]> {
+  /** Notes that a process (killed by someone else) is dead by now. */
+  noteDead(pid: number): void {
+    expect(isRunning(pid), `${pid} should be dead\n${this.describe()}`).toBe(false);
+    this.deaths.set(pid, Date.now());
+  }
+
+  /** Enqueues `count` Work jobs (or Spin jobs) of `ms` each; returns their ids. */
+  async enqueueWork(count: number, ms: number | ((i: number) => number), job = work): Promise<string[]> {
     await this.client.migrate();
     const duration = typeof ms === 'number' ? () => ms : ms;
     const jobs = await this.client.enqueueMany(
-      Array.from({ length: count }, (_, i) => ({ job: work, args: { ms: duration(i) } })),
+      Array.from({ length: count }, (_, i) => ({ job, args: { ms: duration(i) } })),
     );
     return jobs.map((j) => j.id);
   }
@@ -178,7 +185,7 @@ export class ServiceHarness {
   }
 
   async report(accepted: readonly string[]): Promise<CheckReport> {
-    return check({ accepted, states: await this.states(), ledger: this.ledger(), killed: this.killed });
+    return check({ accepted, states: await this.states(), ledger: this.ledger(), deaths: this.deaths });
   }
 
   /**

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { useServiceHarness } from './harness.ts';
 
-describe('shigoto start: pidfile, hooks and bad jobs', () => {
+describe('shigoto start: pidfile and bad jobs', () => {
   const harness = useServiceHarness();
 
   it('a second start with the same pidfile exits with code 6 and leaves the first one running', async () => {
@@ -23,81 +22,6 @@ describe('shigoto start: pidfile, hooks and bad jobs', () => {
 
     first.signal('SIGTERM');
     expect((await h.waitForExit(first)).code, h.describe()).toBe(0);
-  });
-
-  it('runs onStart/onStop in the supervisor and onWorkerStart/onWorkerStop in each worker process', async () => {
-    const h = harness();
-    const config = h.writeConfig({
-      workers: [{ queues: ['default', 'other'], processes: 2, polling_interval: 0.02 }],
-    });
-    const service = await h.startReady(config);
-    const workers = (await h.childrenOf(service, 'worker')).map((w) => w.pid).sort();
-    service.signal('SIGTERM');
-    expect((await h.waitForExit(service)).code, h.describe()).toBe(0);
-
-    const message = h.describe();
-    const hooks = h.ledger().entries.flatMap((e) => (e.type === 'hook' ? [e] : []));
-    expect(
-      h.hooks('onStart').map((e) => e.pid),
-      message,
-    ).toEqual([service.pid]);
-    expect(
-      h.hooks('onStop').map((e) => e.pid),
-      message,
-    ).toEqual([service.pid]);
-    expect(
-      h
-        .hooks('onWorkerStart')
-        .map((e) => e.pid)
-        .sort(),
-      message,
-    ).toEqual(workers);
-    expect(
-      h
-        .hooks('onWorkerStop')
-        .map((e) => e.pid)
-        .sort(),
-      message,
-    ).toEqual(workers);
-    expect(
-      h.hooks('onWorkerStop').map((e) => e.detail),
-      message,
-    ).toEqual(['default,other', 'default,other']);
-    // The supervisor stops last: its onStop comes after every worker's onWorkerStop.
-    expect(hooks.at(-1)?.hook, message).toBe('onStop');
-  });
-
-  it('calls onThreadError for a failing claim, and the worker (same process) goes on once the fault is gone', async () => {
-    const h = harness();
-    const config = h.writeConfig();
-    const service = await h.startReady(config);
-    const [worker] = await h.childrenOf(service, 'worker');
-    const db = new Database(h.dbPath);
-    try {
-      // With its table gone, every claim fails: a runtime error, not a job's.
-      db.exec('ALTER TABLE shigoto_ready RENAME TO shigoto_ready_hidden');
-      await h.waitFor(() => h.hooks('onThreadError').length > 0, 'onThreadError to be called');
-      db.exec('ALTER TABLE shigoto_ready_hidden RENAME TO shigoto_ready');
-    } finally {
-      db.close();
-    }
-    expect(
-      h.hooks('onThreadError').every((e) => e.pid === worker!.pid && /no such table/.test(e.detail ?? '')),
-      h.describe(),
-    ).toBe(true);
-
-    const accepted = await h.enqueueWork(3, 10);
-    await h.waitForAllDone(accepted);
-    const report = await h.report(accepted);
-    h.expectClean(report);
-    const workers = await h.childrenOf(service, 'worker');
-    expect(
-      workers.map((w) => w.pid),
-      h.describe(report),
-    ).toEqual([worker!.pid]);
-    expect(service.output(), h.describe(report)).not.toMatch(/exited unexpectedly/);
-    service.signal('SIGTERM');
-    expect((await h.waitForExit(service)).code, h.describe(report)).toBe(0);
   });
 
   it('a job with an unknown name or an undecodable payload fails alone; the jobs around it run', async () => {
