@@ -168,6 +168,7 @@ export class Shigoto {
         logger: this.logger,
         now: this.#now,
         hooks: this.#options.hooks ?? {},
+        shigoto: this,
         subscribeReady: (listener) => {
           this.#readyListeners.add(listener);
           return () => this.#readyListeners.delete(listener);
