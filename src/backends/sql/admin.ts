@@ -10,7 +10,7 @@ import {
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { JOB_COLUMNS, num, numOrNull, toJobRecord } from './rows.ts';
-import { moveToReady } from './transitions.ts';
+import { moveToReady, takeRows, toPlace } from './transitions.ts';
 
 export async function pauseQueue({ driver, d, t }: SqlContext, queue: string, now: number): Promise<void> {
   await driver.transaction(async (tx) => {
@@ -133,7 +133,7 @@ async function jobPlaces(ctx: SqlContext, tx: SqlExecutor, ids: readonly number[
     `SELECT id, queue, priority FROM ${ctx.t.jobs} WHERE id IN ${ctx.d.idList('bigint')}`,
     [ctx.d.listParam(ids, 'bigint')],
   );
-  return rows.map((r) => ({ id: num(r.id), queue: r.queue, priority: num(r.priority) }));
+  return rows.map(toPlace);
 }
 
 /** Takes selected rows out of the failed table batch by batch and hands each batch to `apply`. */
@@ -158,18 +158,16 @@ async function inFailedBatches(
   for (;;) {
     const done = await driver.transaction(async (tx) => {
       const rows = (
-        await tx.all<{ job_id: unknown }>(
-          `SELECT job_id FROM ${t.failed}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY job_id LIMIT ?${d.skipLocked}`,
-          [...params, BATCH],
-        )
+        await takeRows<{ job_id: unknown }>(ctx, tx, {
+          table: t.failed,
+          columns: 'job_id',
+          where: where.join(' AND '),
+          params,
+          order: 'job_id',
+          limit: BATCH,
+        })
       ).map((r) => ({ id: num(r.job_id) }));
       if (rows.length === 0) return 0;
-      await tx.run(`DELETE FROM ${t.failed} WHERE job_id IN ${d.idList('bigint')}`, [
-        d.listParam(
-          rows.map((r) => r.id),
-          'bigint',
-        ),
-      ]);
       await apply(tx, rows);
       return rows.length;
     });

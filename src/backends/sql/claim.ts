@@ -4,9 +4,11 @@ import type { ClaimedJob } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { CLAIM_COLUMNS, num, toClaimedJob } from './rows.ts';
+import { takeRows } from './transitions.ts';
 
 interface Picked {
   job_id: unknown;
+  priority: unknown;
 }
 
 /** Takes up to `limit` ready jobs for a process, in queue-list order, then priority, then FIFO. */
@@ -32,13 +34,8 @@ export async function claimJobs(
     for (const step of steps) {
       const remaining = params.limit - ids.length;
       if (remaining <= 0) break;
-      const picked = await pickStep(ctx, tx, step, remaining);
-      if (picked.length === 0) continue;
-      const stepIds = picked.map((row) => num(row.job_id));
-      await tx.run(`DELETE FROM ${t.ready} WHERE job_id IN ${d.idList('bigint')}`, [
-        d.listParam(stepIds, 'bigint'),
-      ]);
-      ids.push(...stepIds);
+      const picked = await takeStep(ctx, tx, step, remaining);
+      ids.push(...picked.sort(byPriorityThenId).map((row) => num(row.job_id)));
     }
     if (ids.length === 0) return [];
 
@@ -60,21 +57,28 @@ export async function claimJobs(
   });
 }
 
-function pickStep(ctx: SqlContext, tx: SqlExecutor, step: ClaimStep, limit: number): Promise<Picked[]> {
+function byPriorityThenId(a: Picked, b: Picked): number {
+  return num(a.priority) - num(b.priority) || num(a.job_id) - num(b.job_id);
+}
+
+/** Takes one step's ready rows (queue order is the caller's; priority and FIFO order is restored by sorting). */
+function takeStep(ctx: SqlContext, tx: SqlExecutor, step: ClaimStep, limit: number): Promise<Picked[]> {
   const { d, t } = ctx;
-  const order = `ORDER BY priority, job_id LIMIT ?${d.skipLocked}`;
+  const take = { table: t.ready, columns: 'job_id, priority', order: 'priority, job_id', limit };
   if (step.kind === 'all') {
-    if (step.exclude.length === 0) return tx.all(`SELECT job_id FROM ${t.ready} ${order}`, [limit]);
-    return tx.all(`SELECT job_id FROM ${t.ready} WHERE queue NOT IN ${d.idList('text')} ${order}`, [
-      d.listParam(step.exclude, 'text'),
-      limit,
-    ]);
+    if (step.exclude.length === 0) return takeRows(ctx, tx, { ...take, where: '', params: [] });
+    return takeRows(ctx, tx, {
+      ...take,
+      where: `queue NOT IN ${d.idList('text')}`,
+      params: [d.listParam(step.exclude, 'text')],
+    });
   }
   if (step.names.length === 1) {
-    return tx.all(`SELECT job_id FROM ${t.ready} WHERE queue = ? ${order}`, [step.names[0], limit]);
+    return takeRows(ctx, tx, { ...take, where: 'queue = ?', params: [step.names[0]] });
   }
-  return tx.all(`SELECT job_id FROM ${t.ready} WHERE queue IN ${d.idList('text')} ${order}`, [
-    d.listParam(step.names, 'text'),
-    limit,
-  ]);
+  return takeRows(ctx, tx, {
+    ...take,
+    where: `queue IN ${d.idList('text')}`,
+    params: [d.listParam(step.names, 'text')],
+  });
 }

@@ -1,17 +1,21 @@
 import type { ClaimRef, Completion, CompletionResult } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
+import type { ColumnType } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
-import { num } from './rows.ts';
-import { type JobPlace, moveToReady } from './transitions.ts';
+import { insertReady, insertScheduled, type JobPlace, toPlace } from './transitions.ts';
+import { insertValues } from './values.ts';
 
-interface Guarded {
-  readonly queue: string;
-  readonly priority: number;
+/** A claim going back to ready (runAt null) or scheduled, as retry, snooze and release do. */
+interface Requeue extends ClaimRef {
+  readonly runAt: number | null;
+  readonly attemptsDelta: number;
+  readonly error: string | null;
 }
 
 /**
- * Applies finished / failed / discarded / retry / snooze transitions in one transaction.
- * Each is guarded by its lease: a worker whose claim was taken over changes nothing.
+ * Applies finished / failed / discarded / retry / snooze transitions in one transaction, with
+ * one statement per outcome rather than per job. Each is guarded by its lease: a worker whose
+ * claim was taken over changes nothing, and is told so in `rejected`.
  */
 export async function completeJobs(
   ctx: SqlContext,
@@ -21,129 +25,208 @@ export async function completeJobs(
 ): Promise<CompletionResult> {
   if (items.length === 0) return { rejected: [] };
   return ctx.driver.transaction(async (tx) => {
-    const rejected: string[] = [];
-    for (const item of items) {
-      if (!(await applyCompletion(ctx, tx, item, now, deleteFinished))) rejected.push(item.jobId);
+    const rejected = new Set<number>();
+    for (const round of rounds(items)) {
+      const applied = await applyRound(
+        ctx,
+        tx,
+        round.map((i) => items[i]!),
+        now,
+        deleteFinished,
+      );
+      for (const i of round) if (!applied.has(canonicalId(items[i]!.jobId))) rejected.add(i);
     }
-    return { rejected };
+    return { rejected: items.filter((_, i) => rejected.has(i)).map((item) => item.jobId) };
   });
 }
 
-/** Returns false when the lease no longer holds. */
-async function applyCompletion(
-  ctx: SqlContext,
-  tx: SqlExecutor,
-  item: Completion,
-  now: number,
-  deleteFinished: boolean,
-): Promise<boolean> {
-  const { t } = ctx;
-  const error = 'error' in item && item.error ? JSON.stringify(item.error) : null;
-  switch (item.outcome) {
-    case 'finished':
-      if (deleteFinished)
-        return (await tx.run(`DELETE FROM ${t.jobs} WHERE id = ? AND lease = ?`, guard(ctx, item))) === 1;
-      return (
-        (await tx.run(
-          `UPDATE ${t.jobs} SET state = 'finished', finished_at = ?, result = ?, process_id = NULL, lease = NULL
-           WHERE id = ? AND lease = ?`,
-          [now, item.result, ...guard(ctx, item)],
-        )) === 1
-      );
-    case 'discarded':
-      return (
-        (await tx.run(
-          `UPDATE ${t.jobs} SET state = 'discarded', finished_at = ?, last_error = COALESCE(?, last_error),
-             process_id = NULL, lease = NULL WHERE id = ? AND lease = ?`,
-          [now, error, ...guard(ctx, item)],
-        )) === 1
-      );
-    case 'failed': {
-      const place = await guardedUpdate(ctx, tx, item, `state = 'failed', last_error = ?`, [error]);
-      if (!place) return false;
-      await tx.run(`INSERT INTO ${t.failed} (job_id, queue, failed_at) VALUES (?, ?, ?)`, [
-        ctx.d.idParam(item.jobId),
-        place.queue,
-        now,
-      ]);
-      return true;
-    }
-    case 'retry':
-    case 'snooze': {
-      const attemptsDelta = item.outcome === 'snooze' ? -1 : 0;
-      if (item.runAt <= now) {
-        const place = await guardedUpdate(ctx, tx, item, 'last_error = COALESCE(?, last_error)', [error]);
-        if (!place) return false;
-        await moveToReady(ctx, tx, [{ id: num(item.jobId), ...place }], attemptsDelta);
-        return true;
-      }
-      const place = await guardedUpdate(
-        ctx,
-        tx,
-        item,
-        `state = 'scheduled', run_at = ?, attempts = attempts + ?, last_error = COALESCE(?, last_error)`,
-        [item.runAt, attemptsDelta, error],
-      );
-      if (!place) return false;
-      await tx.run(`INSERT INTO ${t.scheduled} (job_id, queue, priority, run_at) VALUES (?, ?, ?, ?)`, [
-        ctx.d.idParam(item.jobId),
-        place.queue,
-        place.priority,
-        item.runAt,
-      ]);
-      return true;
-    }
-  }
-}
-
-function guard(ctx: SqlContext, ref: ClaimRef): unknown[] {
-  return [ctx.d.idParam(ref.jobId), ref.lease];
-}
-
-/** Ends a claim (clears process and lease) with extra assignments; returns where the job belongs, or null if fenced. */
-async function guardedUpdate(
-  ctx: SqlContext,
-  tx: SqlExecutor,
-  ref: ClaimRef,
-  assignments: string,
-  params: readonly unknown[],
-): Promise<Guarded | null> {
-  const { d, t } = ctx;
-  const sql = `UPDATE ${t.jobs} SET ${assignments}, process_id = NULL, lease = NULL WHERE id = ? AND lease = ?`;
-  if (d.returning) {
-    const rows = await tx.all<{ queue: string; priority: unknown }>(`${sql} RETURNING queue, priority`, [
-      ...params,
-      ...guard(ctx, ref),
-    ]);
-    const row = rows[0];
-    return row ? { queue: row.queue, priority: num(row.priority) } : null;
-  }
-  const rows = await tx.all<{ queue: string; priority: unknown }>(
-    `SELECT queue, priority FROM ${t.jobs} WHERE id = ? AND lease = ? FOR UPDATE`,
-    guard(ctx, ref),
-  );
-  const row = rows[0];
-  if (!row) return null;
-  await tx.run(sql, [...params, ...guard(ctx, ref)]);
-  return { queue: row.queue, priority: num(row.priority) };
-}
-
-/** Graceful release: claims back to ready with the attempt given back. */
+/** Graceful release: claims back to ready with the attempt given back. Returns how many. */
 export async function releaseClaims(ctx: SqlContext, items: readonly ClaimRef[]): Promise<number> {
   if (items.length === 0) return 0;
   return ctx.driver.transaction(async (tx) => {
-    const places = new Map<number, JobPlace>();
-    for (const item of items) {
-      const rows = await tx.all<{ queue: string; priority: unknown }>(
-        `SELECT queue, priority FROM ${ctx.t.jobs} WHERE id = ? AND lease = ?${ctx.d.skipLocked ? ' FOR UPDATE' : ''}`,
-        guard(ctx, item),
-      );
-      const row = rows[0];
-      // A claim listed twice is released once.
-      const id = num(item.jobId);
-      if (row) places.set(id, { id, queue: row.queue, priority: num(row.priority) });
+    let released = 0;
+    for (const round of rounds(items)) {
+      const requeues = round.map((i) => ({ ...items[i]!, runAt: null, attemptsDelta: -1, error: null }));
+      released += (await requeue(ctx, tx, requeues)).length;
     }
-    await moveToReady(ctx, tx, [...places.values()], -1);
-    return places.size;
+    return released;
   });
+}
+
+/**
+ * Splits a batch so that no job appears twice in one round: round k holds the indexes of the
+ * k-th item of each job, in input order. Applying rounds in turn gives what applying items one by one
+ * gives (a later item of a job sees the lease the earlier one spent), while every round
+ * can be one statement per outcome.
+ */
+function rounds(items: readonly ClaimRef[]): number[][] {
+  const seen = new Map<string, number>();
+  const result: number[][] = [];
+  items.forEach((item, i) => {
+    const id = canonicalId(item.jobId);
+    const k = seen.get(id) ?? 0;
+    seen.set(id, k + 1);
+    if (k === result.length) result.push([]);
+    result[k]!.push(i);
+  });
+  return result;
+}
+
+/** "007" and "7" name the same job. */
+function canonicalId(id: string): string {
+  return id.length > 1 && id.startsWith('0') ? id.replace(/^0+(?=\d)/, '') : id;
+}
+
+/** Applies one round (each job at most once); returns the ids of the jobs it changed. */
+async function applyRound(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  items: readonly Completion[],
+  now: number,
+  deleteFinished: boolean,
+): Promise<Set<string>> {
+  const { t } = ctx;
+  const of = <K extends Completion['outcome']>(outcome: K) =>
+    items.filter((item): item is Extract<Completion, { outcome: K }> => item.outcome === outcome);
+  const error = (item: Completion) => ('error' in item && item.error ? JSON.stringify(item.error) : null);
+
+  const finished = deleteFinished
+    ? await changeClaims(
+        ctx,
+        tx,
+        (src) => `DELETE FROM ${t.jobs} WHERE (id, lease) IN (SELECT c0, c1 FROM ${src})`,
+        [],
+        [],
+        of('finished').map((item) => [item.jobId, item.lease]),
+      )
+    : await endClaims(
+        ctx,
+        tx,
+        `state = 'finished', finished_at = ?, result = src.c2`,
+        [now],
+        ['text'],
+        of('finished').map((item) => [item.jobId, item.lease, item.result]),
+      );
+  const discarded = await endClaims(
+    ctx,
+    tx,
+    `state = 'discarded', finished_at = ?, last_error = COALESCE(src.c2, last_error)`,
+    [now],
+    ['text'],
+    of('discarded').map((item) => [item.jobId, item.lease, error(item)]),
+  );
+  const failed = await endClaims(
+    ctx,
+    tx,
+    `state = 'failed', last_error = src.c2`,
+    [],
+    ['text'],
+    of('failed').map((item) => [item.jobId, item.lease, error(item)]),
+  );
+  await insertValues(
+    ctx,
+    tx,
+    t.failed,
+    [
+      ['job_id', 'bigint'],
+      ['queue', 'text'],
+      ['failed_at', 'bigint'],
+    ],
+    failed.map((place) => [place.id, place.queue, now]),
+  );
+  const requeued = await requeue(
+    ctx,
+    tx,
+    [...of('retry'), ...of('snooze')].map((item) => ({
+      jobId: item.jobId,
+      lease: item.lease,
+      runAt: item.runAt <= now ? null : item.runAt,
+      attemptsDelta: item.outcome === 'snooze' ? -1 : 0,
+      error: error(item),
+    })),
+  );
+  return new Set([...finished, ...discarded, ...failed, ...requeued].map((place) => String(place.id)));
+}
+
+/** Ends claims into ready or scheduled in one guarded UPDATE, then adds their state rows. */
+async function requeue(ctx: SqlContext, tx: SqlExecutor, items: readonly Requeue[]): Promise<JobPlace[]> {
+  const places = await endClaims(
+    ctx,
+    tx,
+    `state = CASE WHEN src.c3 IS NULL THEN 'ready' ELSE 'scheduled' END, run_at = src.c3,
+       finished_at = NULL, attempts = attempts + src.c4, last_error = COALESCE(src.c2, last_error)`,
+    [],
+    ['text', 'bigint', 'bigint'],
+    items.map((item) => [item.jobId, item.lease, item.error, item.runAt, item.attemptsDelta]),
+  );
+  const runAt = new Map(items.map((item) => [canonicalId(item.jobId), item.runAt]));
+  const at = (place: JobPlace) => runAt.get(String(place.id)) ?? null;
+  await insertReady(
+    ctx,
+    tx,
+    places.filter((place) => at(place) === null),
+  );
+  await insertScheduled(
+    ctx,
+    tx,
+    places.flatMap((place) => {
+      const later = at(place);
+      return later === null ? [] : [{ ...place, runAt: later }];
+    }),
+  );
+  return places;
+}
+
+/**
+ * Ends the claims whose lease still holds with one UPDATE of their jobs rows, fed by a row
+ * source of [jobId, lease, ...extra] (the extra values are src.c2, src.c3, ...).
+ */
+function endClaims(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  assignments: string,
+  params: readonly unknown[],
+  extra: readonly ColumnType[],
+  rows: readonly (readonly unknown[])[],
+): Promise<JobPlace[]> {
+  return changeClaims(
+    ctx,
+    tx,
+    (src) => `UPDATE ${ctx.t.jobs} SET ${assignments}, process_id = NULL, lease = NULL
+      FROM ${src} WHERE id = src.c0 AND lease = src.c1`,
+    params,
+    extra,
+    rows,
+  );
+}
+
+/**
+ * Runs `change` (an UPDATE or DELETE of jobs rows, given the row source as "(...) AS src")
+ * and returns where the changed jobs belong: from RETURNING, or else read first under a lock.
+ */
+async function changeClaims(
+  { d, t }: SqlContext,
+  tx: SqlExecutor,
+  change: (src: string) => string,
+  params: readonly unknown[],
+  extra: readonly ColumnType[],
+  rows: readonly (readonly unknown[])[],
+): Promise<JobPlace[]> {
+  if (rows.length === 0) return [];
+  const source = d.rowSource(['bigint', 'text', ...extra]);
+  const src = `${source.sql} AS src`;
+  const sourceParams = source.params(rows.map(([id, ...rest]) => [d.idParam(String(id)), ...rest]));
+  if (d.returning) {
+    const changed = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
+      `${change(src)} RETURNING id, queue, priority`,
+      [...params, ...sourceParams],
+    );
+    return changed.map(toPlace);
+  }
+  const held = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
+    `SELECT id, queue, priority FROM ${t.jobs} WHERE (id, lease) IN (SELECT c0, c1 FROM ${src}) FOR UPDATE`,
+    sourceParams,
+  );
+  await tx.run(change(src), [...params, ...sourceParams]);
+  return held.map(toPlace);
 }

@@ -25,6 +25,12 @@ export interface Dialect {
   readonly returning: boolean;
   /** Rows of one INSERT get consecutive ids (one writer at a time), so no RETURNING is needed. */
   readonly consecutiveInsertIds: boolean;
+  /**
+   * Every statement is a round trip to a server (PostgreSQL): fold steps into fewer statements
+   * (DELETE ... RETURNING, one INSERT fed by rowSource). False where statements are local calls
+   * (SQLite): there a few simple statements (SELECT then DELETE, multi-row VALUES) cost less.
+   */
+  readonly serverRoundTrips: boolean;
   /** Appended to a SELECT that picks rows to take: " FOR UPDATE SKIP LOCKED" or "". */
   readonly skipLocked: string;
   /** A subquery yielding the values of one list parameter: `id IN ${idList()}`. */

@@ -1,17 +1,18 @@
 import type { NewJob } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
-import { insertReturningIds, insertValues } from './values.ts';
+import { insertReady, insertScheduled, type JobPlace } from './transitions.ts';
+import { type Column, insertReturningIds } from './values.ts';
 
-const JOB_COLUMNS = [
-  'name',
-  'queue',
-  'priority',
-  'args',
-  'metadata',
-  'state',
-  'attempts',
-  'enqueued_at',
-  'run_at',
+const JOB_COLUMNS: readonly Column[] = [
+  ['name', 'text'],
+  ['queue', 'text'],
+  ['priority', 'bigint'],
+  ['args', 'text'],
+  ['metadata', 'text'],
+  ['state', 'text'],
+  ['attempts', 'bigint'],
+  ['enqueued_at', 'bigint'],
+  ['run_at', 'bigint'],
 ];
 
 /** Inserts every job, its ready or scheduled row and its queue in one transaction. */
@@ -35,14 +36,15 @@ export async function enqueueJobs(ctx: SqlContext, jobs: readonly NewJob[], now:
 
   return driver.transaction(async (tx) => {
     const ids = await insertReturningIds(ctx, tx, t.jobs, JOB_COLUMNS, jobRows);
-    const ready: unknown[][] = [];
-    const scheduled: unknown[][] = [];
+    const ready: JobPlace[] = [];
+    const scheduled: (JobPlace & { runAt: number })[] = [];
     jobs.forEach((job, i) => {
-      if (due[i]) ready.push([ids[i], job.queue, job.priority]);
-      else scheduled.push([ids[i], job.queue, job.priority, job.runAt]);
+      const place = { id: ids[i]!, queue: job.queue, priority: job.priority };
+      if (due[i]) ready.push(place);
+      else scheduled.push({ ...place, runAt: job.runAt! });
     });
-    await insertValues(tx, t.ready, ['job_id', 'queue', 'priority'], ready);
-    await insertValues(tx, t.scheduled, ['job_id', 'queue', 'priority', 'run_at'], scheduled);
+    await insertReady(ctx, tx, ready);
+    await insertScheduled(ctx, tx, scheduled);
     await tx.run(
       d.insertIgnore(t.queues, 'name, created_at', `SELECT c0, c1 FROM ${queueSource.sql} AS src WHERE true`),
       queueSource.params(queueRows),

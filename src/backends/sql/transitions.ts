@@ -1,6 +1,7 @@
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { num } from './rows.ts';
+import { insertValues } from './values.ts';
 
 export interface JobPlace {
   readonly id: number;
@@ -8,17 +9,57 @@ export interface JobPlace {
   readonly priority: number;
 }
 
+export function toPlace(row: { id?: unknown; job_id?: unknown; queue: string; priority: unknown }): JobPlace {
+  return { id: num(row.id ?? row.job_id), queue: row.queue, priority: num(row.priority) };
+}
+
+/** Adds ready rows for jobs whose jobs row already says 'ready'. */
+export function insertReady(ctx: SqlContext, tx: SqlExecutor, jobs: readonly JobPlace[]): Promise<void> {
+  return insertValues(
+    ctx,
+    tx,
+    ctx.t.ready,
+    [
+      ['job_id', 'bigint'],
+      ['queue', 'text'],
+      ['priority', 'bigint'],
+    ],
+    jobs.map((j) => [j.id, j.queue, j.priority]),
+  );
+}
+
+/** Adds scheduled rows for jobs whose jobs row already says 'scheduled'. */
+export function insertScheduled(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  jobs: readonly (JobPlace & { readonly runAt: number })[],
+): Promise<void> {
+  return insertValues(
+    ctx,
+    tx,
+    ctx.t.scheduled,
+    [
+      ['job_id', 'bigint'],
+      ['queue', 'text'],
+      ['priority', 'bigint'],
+      ['run_at', 'bigint'],
+    ],
+    jobs.map((j) => [j.id, j.queue, j.priority, j.runAt]),
+  );
+}
+
 /**
  * Puts jobs (no longer claimed, failed or scheduled) back in the ready table.
  * `attemptsDelta` is -1 when the attempt is given back (graceful release, snooze).
  */
 export async function moveToReady(
-  { d, t }: SqlContext,
+  ctx: SqlContext,
   tx: SqlExecutor,
   jobs: readonly JobPlace[],
   attemptsDelta: number,
 ): Promise<void> {
   if (jobs.length === 0) return;
+  const { d, t } = ctx;
   await tx.run(
     `UPDATE ${t.jobs} SET state = 'ready', process_id = NULL, lease = NULL, run_at = NULL, finished_at = NULL,
        attempts = attempts + ? WHERE id IN ${d.idList('bigint')}`,
@@ -30,11 +71,7 @@ export async function moveToReady(
       ),
     ],
   );
-  const src = d.rowSource(['bigint', 'text', 'bigint']);
-  await tx.run(
-    `INSERT INTO ${t.ready} (job_id, queue, priority) SELECT c0, c1, c2 FROM ${src.sql} AS src`,
-    src.params(jobs.map((j) => [j.id, j.queue, j.priority])),
-  );
+  await insertReady(ctx, tx, jobs);
 }
 
 /** Reads where claimed jobs belong, for the given processes. */
@@ -48,5 +85,46 @@ export async function claimedBy(
     `SELECT id, queue, priority FROM ${t.jobs} WHERE process_id IN ${d.idList('text')}${d.skipLocked}`,
     [d.listParam(processIds, 'text')],
   );
-  return rows.map((r) => ({ id: num(r.id), queue: r.queue, priority: num(r.priority) }));
+  return rows.map(toPlace);
+}
+
+export interface TakeRows {
+  /** A per-state table keyed by job_id (ready, scheduled, failed). */
+  readonly table: string;
+  /** Columns to return, job_id among them. */
+  readonly columns: string;
+  /** Condition with `?` placeholders, or '' for every row. */
+  readonly where: string;
+  readonly params: readonly unknown[];
+  readonly order: string;
+  readonly limit: number;
+}
+
+/**
+ * Deletes up to `limit` rows of a state table, first in `order`, and returns them (in no
+ * particular order): one DELETE ... RETURNING where statements are round trips, else SELECT
+ * then DELETE. Rows another transaction holds are skipped, so concurrent takers never wait
+ * for each other nor take the same row.
+ */
+export async function takeRows<T>({ d }: SqlContext, tx: SqlExecutor, take: TakeRows): Promise<T[]> {
+  const where = take.where ? ` WHERE ${take.where}` : '';
+  const picked = (columns: string) =>
+    `SELECT ${columns} FROM ${take.table}${where} ORDER BY ${take.order} LIMIT ?${d.skipLocked}`;
+  const params = [...take.params, take.limit];
+  if (d.returning && d.serverRoundTrips) {
+    return tx.all<T>(
+      `DELETE FROM ${take.table} WHERE job_id IN (${picked('job_id')}) RETURNING ${take.columns}`,
+      params,
+    );
+  }
+  const rows = await tx.all<T & { job_id: unknown }>(picked(take.columns), params);
+  if (rows.length > 0) {
+    await tx.run(`DELETE FROM ${take.table} WHERE job_id IN ${d.idList('bigint')}`, [
+      d.listParam(
+        rows.map((r) => num(r.job_id)),
+        'bigint',
+      ),
+    ]);
+  }
+  return rows;
 }

@@ -1,21 +1,31 @@
 import type { SqlContext } from './context.ts';
+import type { ColumnType } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
 import { num } from './rows.ts';
 
+/** A column of a bulk INSERT: its name and the type its values travel as. */
+export type Column = readonly [name: string, type: ColumnType];
+
 /** Most rows one multi-row INSERT carries; chunks come in powers of two so few statements get prepared. */
 const MAX_ROWS = 256;
+/** Most rows one rowSource INSERT carries, so one statement's parameters stay a few MB at most. */
+const MAX_SOURCE_ROWS = 5000;
 
 const sqlCache = new Map<string, string>();
 
-function valuesSql(table: string, columns: readonly string[], rows: number, returning: string): string {
-  const key = `${table}|${columns.join(',')}|${rows}|${returning}`;
+function valuesSql(table: string, columns: readonly Column[], rows: number, returning: string): string {
+  const key = `${table}|${names(columns)}|${rows}|${returning}`;
   let sql = sqlCache.get(key);
   if (!sql) {
     const tuple = `(${columns.map(() => '?').join(', ')})`;
-    sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}${returning}`;
+    sql = `INSERT INTO ${table} (${names(columns)}) VALUES ${Array(rows).fill(tuple).join(', ')}${returning}`;
     sqlCache.set(key, sql);
   }
   return sql;
+}
+
+function names(columns: readonly Column[]): string {
+  return columns.map(([name]) => name).join(', ');
 }
 
 /** Splits n into chunks of MAX_ROWS, then descending powers of two. */
@@ -33,13 +43,18 @@ function* chunkSizes(n: number): Generator<number> {
   }
 }
 
-/** Inserts rows with bound parameters, in as few prepared statements as possible. */
+/** Inserts rows with bound parameters, in as few statements as the dialect allows. */
 export async function insertValues(
+  ctx: SqlContext,
   tx: SqlExecutor,
   table: string,
-  columns: readonly string[],
+  columns: readonly Column[],
   rows: readonly (readonly unknown[])[],
 ): Promise<void> {
+  if (ctx.d.serverRoundTrips) {
+    await insertFromSource(ctx, tx, table, columns, rows, '');
+    return;
+  }
   let offset = 0;
   for (const size of chunkSizes(rows.length)) {
     await tx.run(valuesSql(table, columns, size, ''), rows.slice(offset, offset + size).flat());
@@ -53,12 +68,18 @@ export async function insertValues(
  * as SQLite), otherwise from RETURNING.
  */
 export async function insertReturningIds(
-  { d }: SqlContext,
+  ctx: SqlContext,
   tx: SqlExecutor,
   table: string,
-  columns: readonly string[],
+  columns: readonly Column[],
   rows: readonly (readonly unknown[])[],
 ): Promise<number[]> {
+  const { d } = ctx;
+  // One statement hands out ids in row order, so sorting what RETURNING gives restores input order.
+  const sorted = (returned: { id: unknown }[]) => returned.map((r) => num(r.id)).sort((a, b) => a - b);
+  if (d.serverRoundTrips) {
+    return (await insertFromSource(ctx, tx, table, columns, rows, ' RETURNING id')).flatMap(sorted);
+  }
   const ids: number[] = [];
   let offset = 0;
   for (const size of chunkSizes(rows.length)) {
@@ -68,12 +89,31 @@ export async function insertReturningIds(
       const firstId = await tx.insert(valuesSql(table, columns, size, ''), params);
       for (let i = 0; i < size; i++) ids.push(firstId + i);
     } else {
-      const returned = await tx.all<{ id: unknown }>(
-        valuesSql(table, columns, size, ' RETURNING id'),
-        params,
+      ids.push(
+        ...sorted(await tx.all<{ id: unknown }>(valuesSql(table, columns, size, ' RETURNING id'), params)),
       );
-      ids.push(...returned.map((r) => num(r.id)).sort((a, b) => a - b));
     }
   }
   return ids;
+}
+
+/** INSERT ... SELECT from the dialect's rowSource, chunk by chunk; returns each chunk's rows. */
+async function insertFromSource(
+  { d }: SqlContext,
+  tx: SqlExecutor,
+  table: string,
+  columns: readonly Column[],
+  rows: readonly (readonly unknown[])[],
+  returning: string,
+): Promise<{ id: unknown }[][]> {
+  const src = d.rowSource(columns.map(([, type]) => type));
+  const select = columns.map((_, i) => `c${i}`).join(', ');
+  const sql = `INSERT INTO ${table} (${names(columns)}) SELECT ${select} FROM ${src.sql} AS src${returning}`;
+  const results: { id: unknown }[][] = [];
+  for (let offset = 0; offset < rows.length; offset += MAX_SOURCE_ROWS) {
+    const params = src.params(rows.slice(offset, offset + MAX_SOURCE_ROWS));
+    if (returning) results.push(await tx.all<{ id: unknown }>(sql, params));
+    else await tx.run(sql, params);
+  }
+  return results;
 }

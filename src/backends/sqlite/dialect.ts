@@ -18,6 +18,7 @@ export function sqliteDialect(tables: Tables): Dialect {
     tables,
     returning: true,
     consecutiveInsertIds: true,
+    serverRoundTrips: false,
     skipLocked: '',
     idList: () => '(SELECT value FROM json_each(?))',
     listParam: (values) => JSON.stringify(values),
