@@ -102,13 +102,8 @@ export async function startEmbedded(
             ...options.dispatcher,
           },
         );
-  for (const worker of workers) worker.start();
-  dispatcher?.start();
-  await deps.hooks.onStart?.({ shigoto: deps.shigoto });
-  for (const w of workerOptions) await deps.hooks.onWorkerStart?.({ processId: info.id, queues: w.queues });
-
   let stopping: Promise<void> | undefined;
-  return {
+  const runtime: RunningRuntime = {
     processId: info.id,
     stop(stopOptions = {}) {
       stopping ??= (async () => {
@@ -126,6 +121,17 @@ export async function startEmbedded(
       return stopping;
     },
   };
+  for (const worker of workers) worker.start();
+  dispatcher?.start();
+  try {
+    await deps.hooks.onStart?.({ shigoto: deps.shigoto });
+    for (const w of workerOptions) await deps.hooks.onWorkerStart?.({ processId: info.id, queues: w.queues });
+  } catch (error) {
+    // A failing start hook must not leave a runtime running that nobody can stop.
+    await runtime.stop({ immediate: true }).catch(() => undefined);
+    throw error;
+  }
+  return runtime;
 }
 
 /** Options given in code skip the config schema: a bad one must fail here, not stall a worker. */

@@ -24,6 +24,15 @@ describe('work() options', () => {
   });
 });
 
+describe('start hooks', () => {
+  it('a failing onStart stops the runtime it started and rejects with the hook error', async () => {
+    const failure = new Error('cannot warm the cache');
+    const h = await harness({ hooks: { onStart: () => Promise.reject(failure) } });
+    await expect(h.shigoto.work({ workers: [{ queues: ['*'] }] })).rejects.toBe(failure);
+    expect(await h.shigoto.processes.list()).toEqual([]);
+  });
+});
+
 describe('completions', () => {
   it('keeps results while the database refuses writes, without hammering it, then writes them', async () => {
     const errors: unknown[] = [];
