@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Tables } from './dialect.ts';
+import type { SqlExecutor } from './driver.ts';
+import { num } from './rows.ts';
 
 export interface Migration {
   readonly version: number;
@@ -32,4 +34,56 @@ export function splitStatements(sql: string): string[] {
     .split(/;\s*(?:\n|$)/)
     .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
     .filter((s) => s.length > 0);
+}
+
+export function migrationsTableSql(table: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`;
+}
+
+/**
+ * Applies the migrations not yet recorded in `table`, each followed by its record. Call it
+ * inside a transaction that holds the database's migration lock, so concurrent starters
+ * migrate once. `runScript` runs one migration's text (several statements).
+ */
+export async function applyMigrations(
+  tx: SqlExecutor,
+  migrations: readonly Migration[],
+  table: string,
+  runScript: (sql: string) => Promise<void>,
+): Promise<void> {
+  await tx.run(migrationsTableSql(table));
+  const applied = new Set(
+    (await tx.all<{ version: unknown }>(`SELECT version FROM ${table}`)).map((r) => num(r.version)),
+  );
+  for (const migration of migrations) {
+    if (applied.has(migration.version)) continue;
+    await runScript(migration.sql);
+    await tx.run(`INSERT INTO ${table} (version, name, applied_at) VALUES (?, ?, ?)`, [
+      migration.version,
+      migration.name,
+      Date.now(),
+    ]);
+  }
+}
+
+/**
+ * The SQL `applyMigrations` would run, as one script for teams who migrate by hand: every
+ * migration with its record, inside one transaction opened by `begin` (which may also take
+ * the database's migration lock).
+ */
+export function migrationScript(
+  migrations: readonly Migration[],
+  table: string,
+  begin: readonly string[],
+): string {
+  const parts = [...begin, `${migrationsTableSql(table)};`];
+  for (const m of migrations) {
+    parts.push(
+      `\n-- ${String(m.version).padStart(3, '0')}_${m.name}`,
+      m.sql.trim(),
+      `INSERT INTO ${table} (version, name, applied_at) VALUES (${m.version}, '${m.name}', ${Date.now()});`,
+    );
+  }
+  parts.push('COMMIT;');
+  return `${parts.join('\n')}\n`;
 }

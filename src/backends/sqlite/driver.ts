@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { BackendUnavailableError } from '../../errors.ts';
 import type { SqlDriver, SqlExecutor } from '../sql/driver.ts';
 import type { Migration } from '../sql/migrations.ts';
-import { splitStatements } from '../sql/migrations.ts';
+import { applyMigrations, splitStatements } from '../sql/migrations.ts';
 
 export type Synchronous = 'normal' | 'full';
 
@@ -76,23 +76,11 @@ export class SqliteDriver implements SqlDriver {
 
   /** Applies missing migrations under the write lock, so concurrent starters migrate once. */
   migrate(migrations: readonly Migration[], table: string): Promise<void> {
-    return this.transaction(async (tx) => {
-      await tx.run(
-        `CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
-      );
-      const applied = new Set(
-        (await tx.all<{ version: number }>(`SELECT version FROM ${table}`)).map((r) => r.version),
-      );
-      for (const migration of migrations) {
-        if (applied.has(migration.version)) continue;
-        for (const statement of splitStatements(migration.sql)) this.#db.exec(statement);
-        await tx.run(`INSERT INTO ${table} (version, name, applied_at) VALUES (?, ?, ?)`, [
-          migration.version,
-          migration.name,
-          Date.now(),
-        ]);
-      }
-    });
+    return this.transaction((tx) =>
+      applyMigrations(tx, migrations, table, async (sql) => {
+        for (const statement of splitStatements(sql)) this.#db.exec(statement);
+      }),
+    );
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,126 @@
+import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type * as Pg from 'pg';
+import type { SqlDriver } from '../sql/driver.ts';
+import { describeTarget, isConnectionError, isRetryable, toBackendError } from './errors.ts';
+import { PgExecutor, StatementCache } from './executor.ts';
+
+export interface PostgresConnectionOptions {
+  /** postgres://user:password@host:port/database (libpq URL); the fields below override its parts. */
+  readonly connectionString?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly user?: string;
+  readonly password?: string;
+  readonly database?: string;
+  /** true, or Node TLS options (ca, cert, rejectUnauthorized, ...). */
+  readonly ssl?: boolean | Record<string, unknown>;
+}
+
+export interface PostgresDriverOptions extends PostgresConnectionOptions {
+  readonly poolSize: number;
+  /** How long to wait for a new connection before failing with BackendUnavailableError. */
+  readonly connectTimeoutMs: number;
+}
+
+/** A transaction that keeps failing on serialization or deadlock errors gives up after this many runs. */
+const MAX_ATTEMPTS = 5;
+
+// Loaded when a PostgreSQL backend is created, so SQLite users never load pg.
+const require = createRequire(import.meta.url);
+
+/** The pg connection settings for these options; a LISTEN connection later uses the same. */
+export function clientConfig(options: PostgresDriverOptions): Pg.ClientConfig {
+  const { connectionString, host, port, user, password, database, ssl } = options;
+  return {
+    ...(connectionString === undefined ? {} : { connectionString }),
+    ...(host === undefined ? {} : { host }),
+    ...(port === undefined ? {} : { port }),
+    ...(user === undefined ? {} : { user }),
+    ...(password === undefined ? {} : { password }),
+    ...(database === undefined ? {} : { database }),
+    ...(ssl === undefined ? {} : { ssl: ssl as Pg.ClientConfig['ssl'] }),
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: 'shigoto',
+  };
+}
+
+/**
+ * A pg Pool. Statements run as named prepared statements; a transaction runs on one pooled
+ * client between BEGIN and COMMIT and is run again as a whole on a serialization failure or
+ * deadlock. A connection that cannot be made or is lost becomes BackendUnavailableError:
+ * nothing is reported as done unless PostgreSQL said so.
+ */
+export class PostgresDriver implements SqlDriver {
+  readonly target: string;
+  readonly #pool: Pg.Pool;
+  readonly #statements = new StatementCache();
+  readonly #executor: PgExecutor;
+  #closed = false;
+
+  constructor(options: PostgresDriverOptions) {
+    const pg = require('pg') as typeof Pg;
+    this.target = describeTarget(options);
+    this.#pool = new pg.Pool({ ...clientConfig(options), max: options.poolSize });
+    // An idle client whose connection dies is dropped by the pool; without a listener the
+    // 'error' event would crash the process. The next query opens a fresh connection.
+    this.#pool.on('error', () => {});
+    this.#executor = new PgExecutor(this.#pool, this.#statements);
+  }
+
+  all<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.#executor.all<T>(sql, params).catch((error) => this.#fail(error));
+  }
+
+  run(sql: string, params?: readonly unknown[]): Promise<number> {
+    return this.#executor.run(sql, params).catch((error) => this.#fail(error));
+  }
+
+  async transaction<T>(fn: (tx: PgExecutor) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#transactionOnce(fn);
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) return this.#fail(error);
+        await sleep(Math.min(100, 5 * 2 ** attempt) * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+
+  async #transactionOnce<T>(fn: (tx: PgExecutor) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    // A client whose connection broke (or whose ROLLBACK failed) must not go back to the pool.
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PgExecutor(client, this.#statements));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      broken = isConnectionError(error) ? (error as Error) : await rollback(client);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  #fail(error: unknown): never {
+    throw toBackendError(error, this.target);
+  }
+}
+
+/** Rolls back; returns the error if even that failed (the connection is then unusable). */
+async function rollback(client: Pg.PoolClient): Promise<Error | undefined> {
+  try {
+    await client.query('ROLLBACK');
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}

@@ -1,0 +1,75 @@
+import type { Backend } from '../../backend/types.ts';
+import { InvalidInputError } from '../../errors.ts';
+import { SqlBackend } from '../sql/backend.ts';
+import { postgresDialect, postgresTables } from './dialect.ts';
+import { type PostgresConnectionOptions, PostgresDriver } from './driver.ts';
+import { migratePostgres, postgresMigrationScript } from './migrate.ts';
+
+export type { PostgresConnectionOptions } from './driver.ts';
+
+export interface PostgresBackendOptions extends PostgresConnectionOptions {
+  /** Schema holding Shigoto's tables; created by migrate(). Default "shigoto". */
+  readonly schema?: string;
+  /** Most connections this process opens. Default 10. */
+  readonly poolSize?: number;
+  /** How long to wait for a new connection before failing with BackendUnavailableError. Default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /** Delete finished jobs at once instead of keeping them for the retention time. Default false. */
+  readonly deleteFinished?: boolean;
+}
+
+export const POSTGRES_DEFAULTS = {
+  schema: 'shigoto',
+  poolSize: 10,
+  connectTimeoutMs: 10_000,
+};
+
+/** The schema name becomes an identifier in every statement, so only plain lowercase names pass. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function validSchemaName(schema: unknown): string {
+  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
+    throw new InvalidInputError(
+      `Invalid PostgreSQL schema name ${JSON.stringify(schema)}: use 1 to 63 lowercase letters, digits and _, not starting with a digit`,
+    );
+  }
+  if (schema.startsWith('pg_')) {
+    throw new InvalidInputError(
+      `Invalid PostgreSQL schema name "${schema}": names starting with pg_ are reserved`,
+    );
+  }
+  return schema;
+}
+
+function positiveInt(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidInputError(`${what} must be a positive whole number, got ${value}`);
+  }
+  return value;
+}
+
+/** The production backend: many workers on many hosts share one PostgreSQL database. */
+export function postgresBackend(options: PostgresBackendOptions = {}): Backend {
+  const schema = validSchemaName(options.schema ?? POSTGRES_DEFAULTS.schema);
+  const tables = postgresTables(schema);
+  const driver = new PostgresDriver({
+    ...options,
+    poolSize: positiveInt(options.poolSize ?? POSTGRES_DEFAULTS.poolSize, 'poolSize'),
+    connectTimeoutMs: positiveInt(
+      options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
+      'connectTimeoutMs',
+    ),
+  });
+  return new SqlBackend({
+    name: 'postgres',
+    capabilities: { multiProcess: true, crossProcessWakeups: false, transactionalEnqueue: false },
+    context: { driver, d: postgresDialect(tables), t: tables },
+    migrate: () => migratePostgres(driver, schema),
+    deleteFinished: options.deleteFinished ?? false,
+  });
+}
+
+/** The SQL migrate() runs, for teams who migrate by hand (`shigoto migrate --print`). */
+export function postgresMigrationSql(options: { schema?: string } = {}): string {
+  return postgresMigrationScript(validSchemaName(options.schema ?? POSTGRES_DEFAULTS.schema));
+}

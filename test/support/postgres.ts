@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Backend } from '../../src/backend/types.ts';
+import { type PostgresBackendOptions, postgresBackend } from '../../src/backends/postgres/index.ts';
+
+/** The test database: local server, user postgres, trust authentication. */
+export const TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+let admin: pg.Pool | undefined;
+
+/** A small pool for setting up, inspecting and dropping schemas (close it with closeAdminPool). */
+export function adminPool(): pg.Pool {
+  admin ??= new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+  return admin;
+}
+
+/** Call from afterAll in every file that used adminPool. */
+export async function closeAdminPool(): Promise<void> {
+  const pool = admin;
+  admin = undefined;
+  await pool?.end();
+}
+
+/** A schema name no other test (or parallel run) uses. */
+export function uniqueSchema(): string {
+  return `test_${process.pid}_${randomBytes(6).toString('hex')}`;
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  await adminPool().query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
+/** A backend on its own fresh schema; `cleanup` closes it and drops the schema. */
+export function isolatedPostgres(options: Omit<PostgresBackendOptions, 'schema'> = {}): {
+  backend: Backend;
+  schema: string;
+  cleanup: () => Promise<void>;
+} {
+  const schema = uniqueSchema();
+  const backend = postgresBackend({ connectionString: TEST_DATABASE_URL, poolSize: 4, ...options, schema });
+  return {
+    backend,
+    schema,
+    cleanup: async () => {
+      await backend.close();
+      await dropSchema(schema);
+    },
+  };
+}
