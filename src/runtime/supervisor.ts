@@ -23,6 +23,8 @@ interface Child {
   readonly startedAt: number;
   readonly exited: Promise<void>;
   processId?: string;
+  /** Told to stop because it was pruned while alive: restarted at once, not as a crash. */
+  replaced?: boolean;
 }
 
 /**
@@ -65,7 +67,13 @@ export class Supervisor {
     });
     await this.#backend.registerProcess({ process: this.#info });
     const onError = (error: unknown) => this.#logger.error('Supervisor error', { error });
-    this.#heartbeat = new Heartbeat(this.#backend, config.processHeartbeatIntervalMs, Date.now, onError);
+    this.#heartbeat = new Heartbeat(
+      this.#backend,
+      config.processHeartbeatIntervalMs,
+      Date.now,
+      onError,
+      (ids) => this.#onPruned(ids),
+    );
     this.#heartbeat.add(this.#info.id);
     this.#heartbeat.start();
     this.#pruner = new Pruner(
@@ -170,6 +178,28 @@ export class Supervisor {
     });
   }
 
+  /**
+   * Rows of live processes were pruned: this service was paused past the alive threshold, and
+   * others took their jobs. The supervisor holds no jobs and registers again; a child's claims
+   * are no longer its own, so it stops at once (QUIT) and is restarted under a new id.
+   */
+  #onPruned(ids: readonly string[]): void {
+    if (this.#stopping) return;
+    if (ids.includes(this.#info.id)) {
+      this.#logger.warn('This supervisor was pruned while alive (paused?); registering again');
+      this.#backend
+        .registerProcess({ process: { ...this.#info, lastHeartbeatAt: Date.now() } })
+        .catch((error: unknown) => this.#logger.error('Could not register again', { error }));
+    }
+    for (const child of this.#children) {
+      if (!child.processId || !ids.includes(child.processId)) continue;
+      this.#logger.warn('A child was pruned while alive (paused?); replacing it', { pid: child.process.pid });
+      this.#heartbeat?.remove(child.processId);
+      child.replaced = true;
+      child.process.kill('SIGQUIT');
+    }
+  }
+
   async #onExit(child: Child, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     this.#children.delete(child);
     if (child.processId) {
@@ -185,6 +215,7 @@ export class Supervisor {
         this.#logger.warn('Released jobs of an exited child', { pid: child.process.pid, released });
     }
     if (this.#stopping) return;
+    if (child.replaced) return this.#fork(child.spec);
     const key = `${child.spec.role}-${child.spec.index}`;
     const ranLong = Date.now() - child.startedAt > 10_000;
     const delay = ranLong ? 0 : Math.min(MAX_RESTART_DELAY_MS, (this.#restartDelays.get(key) ?? 500) * 2);
