@@ -1,0 +1,187 @@
+import { createServer } from 'node:net';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Backend, ClaimedJob, NewJob } from '../../src/backend/types.ts';
+import { postgresBackend, postgresMigrationSql } from '../../src/backends/postgres/index.ts';
+import { BackendUnavailableError, InvalidInputError, InvalidQueueNameError } from '../../src/errors.ts';
+import { createShigoto, defineJob } from '../../src/index.ts';
+import {
+  adminPool,
+  closeAdminPool,
+  dropSchema,
+  isolatedPostgres,
+  TEST_DATABASE_URL,
+  uniqueSchema,
+} from '../support/postgres.ts';
+import { POSTGRES, serviceAvailable } from '../support/services.ts';
+
+const available = await serviceAvailable(POSTGRES);
+const T0 = 1_700_000_000_000;
+
+function newJob(overrides: Partial<NewJob> = {}): NewJob {
+  return {
+    name: 'pg.job',
+    queue: 'default',
+    priority: 0,
+    args: '[]',
+    metadata: '{}',
+    runAt: null,
+    ...overrides,
+  };
+}
+
+/** A TCP port nothing listens on: bound once, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe.skipIf(!available)('postgres backend', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(closeAdminPool);
+
+  /** Backends sharing one fresh schema (as processes on several hosts would). */
+  function sharedSchema(count: number): { schema: string; backends: Backend[] } {
+    const schema = uniqueSchema();
+    const backends = Array.from({ length: count }, () =>
+      postgresBackend({ connectionString: TEST_DATABASE_URL, schema, poolSize: 2 }),
+    );
+    cleanups.push(async () => {
+      await Promise.all(backends.map((b) => b.close()));
+      await dropSchema(schema);
+    });
+    return { schema, backends };
+  }
+
+  it('migrates once when several backends migrate the same schema at once', async () => {
+    const { schema, backends } = sharedSchema(6);
+    await Promise.all(backends.map((b) => b.migrate()));
+    const { rows } = await adminPool().query(
+      `SELECT version, name FROM "${schema}".migrations ORDER BY version`,
+    );
+    expect(rows).toEqual([{ version: 1, name: 'init' }]);
+    const [id] = await backends[0]!.enqueue({ jobs: [newJob()], now: T0 });
+    expect(await backends[5]!.getJob({ id: id! })).toMatchObject({ state: 'ready' });
+  });
+
+  it('never hands one job to two concurrent claimers (SKIP LOCKED)', async () => {
+    const { backends } = sharedSchema(4);
+    await backends[0]!.migrate();
+    const total = 2000;
+    const ids = await backends[0]!.enqueue({ jobs: Array.from({ length: total }, () => newJob()), now: T0 });
+    const claimUntilEmpty = async (backend: Backend, processId: string) => {
+      const mine: ClaimedJob[] = [];
+      for (;;) {
+        const batch = await backend.claim({ queues: ['*'], limit: 25, processId, now: T0 });
+        if (batch.length === 0) return mine;
+        mine.push(...batch);
+      }
+    };
+    const perClaimer = await Promise.all(backends.map((b, i) => claimUntilEmpty(b, `claimer-${i}`)));
+    const claimed = perClaimer.flat().map((job) => job.id);
+    expect(claimed).toHaveLength(total);
+    expect(new Set(claimed)).toEqual(new Set(ids));
+    // More than one claimer took part, so the test did exercise concurrency.
+    expect(perClaimer.filter((jobs) => jobs.length > 0).length).toBeGreaterThan(1);
+    expect(await backends[0]!.countJobs()).toMatchObject({ ready: 0, claimed: total });
+  });
+
+  it('stores a queue name with SQL metacharacters literally, never executing it', async () => {
+    const pg = isolatedPostgres();
+    cleanups.push(pg.cleanup);
+    await pg.backend.migrate();
+    await adminPool().query(`CREATE TABLE "${pg.schema}".x (n int)`);
+    const queue = "'; DROP TABLE x; --";
+    const [id] = await pg.backend.enqueue({
+      jobs: [newJob({ queue, name: `"); DROP TABLE x; --` })],
+      now: T0,
+    });
+    await pg.backend.pauseQueue({ queue, now: T0 });
+    await pg.backend.resumeQueue({ queue });
+    expect(await pg.backend.getJob({ id: id! })).toMatchObject({ queue, name: `"); DROP TABLE x; --` });
+    expect((await pg.backend.listQueues()).map((q) => q.name)).toEqual([queue]);
+    const [claimed] = await pg.backend.claim({ queues: [queue], limit: 1, processId: 'p', now: T0 });
+    expect(claimed?.id).toBe(id);
+    const { rows } = await adminPool().query(`SELECT to_regclass('"${pg.schema}".x') IS NOT NULL AS present`);
+    expect(rows[0].present).toBe(true);
+  });
+
+  it('has the client reject a queue name with SQL metacharacters before storing anything', async () => {
+    const pg = isolatedPostgres();
+    cleanups.push(pg.cleanup);
+    const job = defineJob({ name: 'pg.noop', perform: () => undefined });
+    const shigoto = createShigoto({ backend: pg.backend, jobs: [job] });
+    await shigoto.migrate();
+    await expect(shigoto.enqueue(job, {}, { queue: "'; DROP TABLE x; --" })).rejects.toBeInstanceOf(
+      InvalidQueueNameError,
+    );
+    expect(await pg.backend.countJobs()).toMatchObject({ ready: 0, scheduled: 0 });
+  });
+
+  it('rejects schema names that are not plain lowercase identifiers, before connecting', () => {
+    const bad = [
+      '',
+      'Shigoto',
+      '1jobs',
+      'jobs-queue',
+      'a b',
+      'x"; DROP SCHEMA public; --',
+      'pg_jobs',
+      'a'.repeat(64),
+    ];
+    for (const schema of bad) {
+      expect(() => postgresBackend({ connectionString: TEST_DATABASE_URL, schema }), schema).toThrow(
+        InvalidInputError,
+      );
+    }
+    expect(() => postgresMigrationSql({ schema: 'Bad' })).toThrow(InvalidInputError);
+  });
+
+  it('works in a schema whose name is a reserved word or 63 characters long', async () => {
+    for (const schema of ['select', `s${uniqueSchema().slice(1)}`.padEnd(63, '_')]) {
+      const backend = postgresBackend({ connectionString: TEST_DATABASE_URL, schema, poolSize: 1 });
+      cleanups.push(async () => {
+        await backend.close();
+        await dropSchema(schema);
+      });
+      await backend.migrate();
+      const [id] = await backend.enqueue({ jobs: [newJob()], now: T0 });
+      expect(await backend.getJob({ id: id! }), schema).toMatchObject({ state: 'ready' });
+    }
+  });
+
+  it('fails an enqueue with BackendUnavailableError when the server cannot be reached', async () => {
+    const port = await closedPort();
+    const backend = postgresBackend({
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      database: 'test',
+      connectTimeoutMs: 2000,
+    });
+    cleanups.push(() => backend.close());
+    await expect(backend.enqueue({ jobs: [newJob()], now: T0 })).rejects.toBeInstanceOf(
+      BackendUnavailableError,
+    );
+    await expect(backend.migrate()).rejects.toBeInstanceOf(BackendUnavailableError);
+    await expect(backend.countJobs()).rejects.toThrow(`127.0.0.1:${port}/test`);
+  });
+
+  it('prints a migration script that leaves the schema as migrate() would', async () => {
+    const schema = uniqueSchema();
+    cleanups.push(() => dropSchema(schema));
+    await adminPool().query(postgresMigrationSql({ schema }));
+    const backend = postgresBackend({ connectionString: TEST_DATABASE_URL, schema, poolSize: 1 });
+    cleanups.push(() => backend.close());
+    await backend.migrate();
+    const { rows } = await adminPool().query(`SELECT version FROM "${schema}".migrations`);
+    expect(rows).toEqual([{ version: 1 }]);
+    const [id] = await backend.enqueue({ jobs: [newJob()], now: T0 });
+    expect(await backend.getJob({ id: id! })).toMatchObject({ state: 'ready' });
+  });
+});
