@@ -73,7 +73,8 @@ export async function runChild(spec: ChildSpec): Promise<void> {
   await shigoto.backend.registerProcess({ process: info });
   process.send?.({ type: 'registered', processId: info.id } satisfies ChildMessage);
 
-  let stop: (immediate: boolean) => Promise<void>;
+  /** Resolves with the number of runs that ignored their abort signal and still hold claims. */
+  let stop: (immediate: boolean) => Promise<number>;
   let quit = () => {};
   if (workerConfig) {
     const worker = new Worker(
@@ -96,8 +97,9 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     quit = () => worker.quit();
     logger.info('Worker started', { queues: workerConfig.queues.join(','), threads: workerConfig.threads });
     stop = async (immediate) => {
-      await worker.stop(immediate ? 0 : config.shutdownTimeoutMs);
+      const stillRunning = await worker.stop(immediate ? 0 : config.shutdownTimeoutMs);
       await shigoto.hooks.onWorkerStop?.({ processId: info.id, queues: workerConfig.queues });
+      return stillRunning;
     };
   } else {
     const d = config.dispatchers[spec.index]!;
@@ -112,7 +114,10 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     );
     dispatcher.start();
     logger.info('Dispatcher started', { batchSize: d.batchSize });
-    stop = () => dispatcher.stop();
+    stop = async () => {
+      await dispatcher.stop();
+      return 0;
+    };
   }
 
   // The supervisor beat for this process. Once it is gone, beat from here while stopping, or
@@ -135,9 +140,17 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     stopping = true;
     void (async () => {
       try {
-        await stop(immediate);
+        const stillRunning = await stop(immediate);
         await heartbeat.stop();
-        await shigoto.backend.deregisterProcess({ processId: info.id, now: Date.now() });
+        if (stillRunning > 0) {
+          // Deregistering would release their claims while they run: exiting ends them, and
+          // the supervisor (or a pruner) releases the claims once this process is gone.
+          logger.warn('Jobs ignored the abort signal; they are released after this process exits', {
+            jobs: stillRunning,
+          });
+        } else {
+          await shigoto.backend.deregisterProcess({ processId: info.id, now: Date.now() });
+        }
         await shigoto.close();
         process.exit(0);
       } catch (error) {

@@ -22,6 +22,9 @@ export interface WorkerDeps extends ExecutorDeps {
   readonly logger: Logger;
 }
 
+/** How long aborted runs get to end before their claims are given back. */
+const ABORT_GRACE_MS = 500;
+
 interface Running {
   readonly job: ClaimedJob;
   readonly controller: AbortController;
@@ -36,6 +39,7 @@ export class Worker {
   readonly #deps: WorkerDeps;
   readonly #options: WorkerOptions;
   readonly #poller: Poller;
+  /** Keyed by claim (job id and lease). */
   readonly #running = new Map<string, Running>();
   #pending: Completion[] = [];
   #flushing: Promise<void> | undefined;
@@ -67,17 +71,15 @@ export class Worker {
 
   /**
    * Graceful stop: no new claims; running jobs get `timeoutMs` to finish (or until quit());
-   * what is still running then is aborted and released back to ready.
+   * what is still running then is aborted and released back to ready. Resolves with the number
+   * of runs that ignored the abort: they keep their claims (see #releaseRunning).
    */
-  async stop(timeoutMs: number): Promise<void> {
+  async stop(timeoutMs: number): Promise<number> {
     await this.#poller.stop();
-    const settled = Promise.all([...this.#running.values()].map((r) => r.done));
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([settled, timedOut, this.#quit.promise]);
-    clearTimeout(timer);
-    await this.#releaseRunning();
+    await settleWithin([...this.#running.values()], timeoutMs, this.#quit.promise);
+    const stillRunning = await this.#releaseRunning();
     await this.#flushUntilEmpty();
+    return stillRunning;
   }
 
   /** Cuts a graceful stop short: running jobs are released now (QUIT after TERM). */
@@ -100,21 +102,24 @@ export class Worker {
   }
 
   #run(job: ClaimedJob): void {
+    // By claim, not job id: a job taken from this (paused, pruned) worker may come back to it
+    // while the stale run still goes, and the two must not be mixed up.
+    const key = `${job.id}/${job.lease}`;
     const controller = new AbortController();
     const startedAt = performance.now();
     const done = executeJob(this.#deps, job, controller).then(
       (completion) => {
-        if (!this.#running.delete(job.id)) return;
+        if (!this.#running.delete(key)) return;
         this.#queueCompletion(completion);
         logCompletion(this.#deps.logger, job, completion, performance.now() - startedAt);
       },
       (error) => {
         // executeJob never throws; if it does, the claim stays and is released on stop or prune.
-        this.#running.delete(job.id);
+        this.#running.delete(key);
         this.#deps.onError(error);
       },
     );
-    this.#running.set(job.id, { job, controller, done });
+    this.#running.set(key, { job, controller, done });
   }
 
   #queueCompletion(completion: Completion): void {
@@ -172,17 +177,40 @@ export class Worker {
     }
   }
 
-  async #releaseRunning(): Promise<void> {
-    if (this.#running.size === 0) return;
+  /**
+   * Aborts what still runs and gives back (attempt and all) the runs that end within
+   * ABORT_GRACE_MS. A run that ignores its signal keeps its claim: given back now, another
+   * worker could start it while it still runs here. It is released once this process is gone
+   * (by the supervisor, or a pruner). Returns how many runs that is.
+   */
+  async #releaseRunning(): Promise<number> {
+    if (this.#running.size === 0) return 0;
     const running = [...this.#running.values()];
-    this.#running.clear();
+    this.#running.clear(); // what they return now is dropped: the claim goes back instead
     for (const r of running) r.controller.abort(new Error('Worker is shutting down'));
+    const ended = await settleWithin(running, ABORT_GRACE_MS);
     const released = await this.#deps.backend.release({
-      items: running.map((r) => ({ jobId: r.job.id, lease: r.job.lease })),
+      items: ended.map((r) => ({ jobId: r.job.id, lease: r.job.lease })),
       now: this.#deps.now(),
     });
     this.#deps.logger.info('Released running jobs back to their queues', { released });
+    return running.length - ended.length;
   }
+}
+
+/** Waits until every run has ended, `ms` passed or `cut` resolved; returns the runs that ended. */
+async function settleWithin(
+  runs: readonly Running[],
+  ms: number,
+  cut: Promise<void> = new Promise(() => {}),
+): Promise<Running[]> {
+  const ended = new Set<Running>();
+  const all = Promise.all(runs.map((r) => r.done.then(() => void ended.add(r))));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([all, timedOut, cut]);
+  clearTimeout(timer);
+  return runs.filter((r) => ended.has(r));
 }
 
 function logCompletion(logger: Logger, job: ClaimedJob, completion: Completion, ms: number): void {
