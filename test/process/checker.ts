@@ -71,11 +71,14 @@ export function readLedger(path: string): Ledger {
   return { entries, garbled };
 }
 
-export function executionsOf(ledger: Ledger, deaths: ReadonlyMap<number, number> = new Map()): Execution[] {
+export function executionsOf(ledger: Ledger, noted: ReadonlyMap<number, number> = new Map()): Execution[] {
   const ends = new Map<string, { at: number; outcome: 'finished' | 'aborted' }>();
+  const deaths = new Map(noted);
   for (const e of ledger.entries) {
     if (e.type === 'finish' || e.type === 'abort') {
       ends.set(e.run, { at: e.at, outcome: e.type === 'finish' ? 'finished' : 'aborted' });
+    } else if (e.type === 'exit') {
+      deaths.set(e.pid, Math.min(e.at, deaths.get(e.pid) ?? e.at));
     }
   }
   const executions: Execution[] = [];
@@ -125,7 +128,7 @@ export function check(input: CheckInput): CheckReport {
   };
 }
 
-/** An open run with no known end (its process not known dead) overlaps anything after it. */
+/** An open run with no known end (its process not known to be dead) overlaps anything after it. */
 function hasOverlap(runs: readonly Execution[]): boolean {
   const sorted = [...runs].sort((a, b) => a.startedAt - b.startedAt);
   let liveUntil = Number.NEGATIVE_INFINITY;

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MAX_MS_ENV, SLOW_WORKER_STOP_ENV, work } from '../fixtures/process-app.ts';
 import { type Service, type ServiceHarness, useServiceHarness } from './harness.ts';
 
 /** After a stop: no job claimed, no process registered, no pidfile. */
@@ -151,5 +152,27 @@ describe('shigoto start: graceful and immediate stops', () => {
     expect(h.hooks('onStop'), h.describe(report)).toHaveLength(1);
     expect(h.hooks('onWorkerStop'), h.describe(report)).toHaveLength(1);
     await expectStoppedClean(h, service, config);
+  });
+
+  it('TERM past shutdown_timeout with a job that ignores its abort signal: nobody else runs it while it still runs', async () => {
+    const h = harness();
+    // A slow onWorkerStop keeps the stopping worker (and the ignored job) alive a while longer.
+    const a = await h.startReady(h.writeConfig({ shutdown_timeout: 1 }, 'a'), {
+      [SLOW_WORKER_STOP_ENV]: '1500',
+    });
+    const { id } = await h.client.enqueue(work, { ms: 5000, ignoreAbort: true });
+    await waitForStarts(h, 1);
+    const b = await h.startReady(h.writeConfig({}, 'b'), { [MAX_MS_ENV]: '50' });
+    a.signal('SIGTERM');
+    expect((await h.waitForExit(a)).code, h.describe()).toBe(0);
+    await h.waitForAllDone([id]);
+    b.signal('SIGTERM');
+    expect((await h.waitForExit(b)).code, h.describe()).toBe(0);
+
+    const report = await h.report([id]);
+    h.expectClean(report);
+    expect(report.finishedRuns, h.describe(report)).toBe(1);
+    // It could not be given back while running: it was released once its process had exited.
+    expect(a.output(), h.describe(report)).toMatch(/ignored the abort signal/);
   });
 });
