@@ -74,6 +74,22 @@ export class ConfigError extends ShigotoError {
   }
 }
 
+/** A recurring task's schedule that is neither cron nor one of the English forms. */
+export class InvalidScheduleError extends ShigotoError {
+  /** The schedule as written. */
+  readonly schedule: string;
+  /** What is wrong with it, without the list of accepted forms. */
+  readonly reason: string;
+  constructor(schedule: string, reason: string, accepted: string) {
+    super(
+      'INVALID_SCHEDULE',
+      `Invalid schedule ${JSON.stringify(schedule)}: ${reason}. Accepted: ${accepted}`,
+    );
+    this.schedule = schedule;
+    this.reason = reason;
+  }
+}
+
 export class JobTimeoutError extends ShigotoError {
   readonly timeoutMs: number;
   constructor(jobName: string, timeoutMs: number) {
