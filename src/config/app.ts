@@ -4,26 +4,58 @@ import type { AppDefinition } from '../client/shigoto.ts';
 import { ConfigError } from '../errors.ts';
 import { isJobDefinition } from '../job/define.ts';
 
+const APP_KEYS = ['jobs', 'middleware', 'codecs', 'hooks'];
+const EXPECTED = 'export default defineApp({ jobs: [...] }) (or export const app = defineApp(...))';
+
 /**
  * Imports the app module named by `app:` and checks its default export
  * (defineApp({ jobs, hooks, middleware, codecs })).
  */
 export async function loadApp(path: string | null): Promise<AppDefinition> {
   if (path === null) return {};
-  if (!existsSync(path)) throw new ConfigError('app', [`the app module ${path} does not exist`]);
+  const fail = (problem: string): never => {
+    throw new ConfigError(`the app module ${path}`, [problem]);
+  };
+  if (!existsSync(path)) fail('the file does not exist (app: is relative to the directory shigoto runs in)');
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigError('app', [`the app module ${path} failed to load: ${(error as Error).message}`]);
+    return fail(`importing it failed with ${describeError(error)}`);
   }
-  const app = (module.default ?? module.app) as AppDefinition | undefined;
-  if (!app || typeof app !== 'object') {
-    throw new ConfigError('app', [`${path} must export default defineApp({ jobs: [...] })`]);
+  const app = module.default ?? module.app;
+  if (typeof app !== 'object' || app === null || Array.isArray(app) || isJobDefinition(app)) {
+    return fail(`it must ${EXPECTED}; its default export is ${describe(app)}`);
   }
-  const problems = (app.jobs ?? [])
-    .map((job, i) => (isJobDefinition(job) ? null : `jobs[${i}] in ${path} is not made by defineJob()`))
+  const unknown = Object.keys(app).filter((key) => !APP_KEYS.includes(key));
+  if (unknown.length > 0) {
+    fail(
+      `defineApp got unknown key ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${APP_KEYS.join(', ')}`,
+    );
+  }
+  const { jobs = [] } = app as AppDefinition;
+  if (!Array.isArray(jobs)) fail(`jobs must be a list of jobs made by defineJob(); got ${describe(jobs)}`);
+  const problems = jobs
+    .map((job, i) =>
+      isJobDefinition(job) ? null : `jobs[${i}] is not made by defineJob(); got ${describe(job)}`,
+    )
     .filter((p): p is string => p !== null);
-  if (problems.length > 0) throw new ConfigError('app', problems);
-  return app;
+  if (problems.length > 0) throw new ConfigError(`the app module ${path}`, problems);
+  return app as AppDefinition;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (isJobDefinition(value)) return `the job "${value.name}" (list it in defineApp({ jobs: [...] }))`;
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** "SyntaxError: Expression expected (at /app/jobs.ts:3)": where in the user's code it failed. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const at = /^\s*(?:at (?:.* \()?)?(?:file:\/\/)?(\/[^\s():]+:\d+(?::\d+)?)/m.exec(error.stack ?? '')?.[1];
+  return `${error.name}: ${error.message}${at ? ` (at ${at})` : ''}`;
 }

@@ -2,14 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../job/envelope.ts';
-import { RUNTIME_DEFAULTS } from '../runtime/defaults.ts';
 import type { LogFormat, LogLevel } from '../util/logger.ts';
-import { describeIssues } from './errors.ts';
+import { CONFIG_DEFAULTS } from './defaults.ts';
+import { applyEnv } from './env.ts';
+import { describeIssues, fallbackMessages } from './errors.ts';
 import { configSchema, type ParsedConfig } from './schema.ts';
-
-export const DEFAULT_CONFIG_PATH = 'config/shigoto.yml';
-export const DEFAULT_SQLITE_PATH = 'storage/shigoto.db';
 
 export interface WorkerConfig {
   readonly queues: readonly string[];
@@ -52,108 +49,82 @@ export interface ShigotoConfig {
 }
 
 export interface LoadOptions {
-  /** Explicit path (-c): must exist. Without it, config/shigoto.yml is used if present. */
+  /** Explicit path (-c): must exist, as must $SHIGOTO_CONFIG. Without both, config/shigoto.yml is read if present. */
   readonly path?: string | undefined;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
 }
 
-/** Top-level keys that an environment variable SHIGOTO_<KEY> may override. */
-const ENV_KEYS = [
-  'app',
-  'process_heartbeat_interval',
-  'process_alive_threshold',
-  'shutdown_timeout',
-  'preserve_finished_jobs',
-  'clear_finished_jobs_after',
-  'max_payload_bytes',
-  'pidfile',
-  'log_level',
-  'log_format',
-] as const;
-
 export function loadConfig(options: LoadOptions = {}): ShigotoConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const explicit = options.path ?? env.SHIGOTO_CONFIG;
-  const path = resolve(cwd, explicit ?? DEFAULT_CONFIG_PATH);
+  const named = options.path !== undefined ? '-c' : env.SHIGOTO_CONFIG ? 'SHIGOTO_CONFIG' : null;
+  const path = resolve(cwd, options.path ?? env.SHIGOTO_CONFIG ?? CONFIG_DEFAULTS.configPath);
   let raw: unknown = {};
   let source: string | null = null;
   if (existsSync(path)) {
     source = path;
-    raw = readYaml(path);
-  } else if (explicit) {
-    throw new ConfigError(path, ['the file does not exist']);
+    raw = readYaml(path) ?? {};
+  } else if (named) {
+    throw new ConfigError(path, [`the file does not exist (named by ${named}; relative to ${cwd})`]);
   }
-  if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(source ?? 'configuration', [
-      'expected a mapping of keys (like "workers:") at the top level',
+    throw new ConfigError(path, [
+      `the file holds ${Array.isArray(raw) ? 'a list' : JSON.stringify(raw)}; expected a mapping of keys (like "workers:") at the top level`,
     ]);
   }
   const { merged, envSources } = applyEnv(raw as Record<string, unknown>, env);
-  const result = configSchema.safeParse(merged, { reportInput: true });
-  if (!result.success) {
-    throw new ConfigError(source ?? 'environment', describeIssues(result.error.issues, envSources));
-  }
+  const result = configSchema.safeParse(merged, { reportInput: true, error: fallbackMessages });
+  const where = source ?? 'the environment (no configuration file)';
+  if (!result.success) throw new ConfigError(where, describeIssues(result.error.issues, merged, envSources));
   // Relative paths are from the directory shigoto runs in (the project root), as in Rails.
-  return resolveConfig(result.data, source, (p) => (isAbsolute(p) ? p : resolve(cwd, p)));
+  const config = resolveConfig(result.data, source, (p) => (isAbsolute(p) ? p : resolve(cwd, p)));
+  checkTimings(config, where);
+  return config;
 }
 
 function readYaml(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [`the file cannot be read: ${(error as Error).message}`]);
+  }
   try {
     // The core schema: plain data only, no custom tags.
-    return parseYaml(readFileSync(path, 'utf8'), { schema: 'core', prettyErrors: true });
+    return parseYaml(text, { schema: 'core', prettyErrors: true });
   } catch (error) {
-    throw new ConfigError(path, [`not valid YAML: ${(error as Error).message}`]);
+    // The first line says what and where ("... at line 2, column 1:"); the rest is a code excerpt.
+    const [first = '', ...excerpt] = (error as Error).message.split('\n').filter((l) => l.trim() !== '');
+    const shown = excerpt.length > 0 ? `\n      ${excerpt.join('\n      ')}` : '';
+    throw new ConfigError(path, [`not valid YAML: ${first.replace(/:$/, '')}${shown}`]);
   }
 }
 
-function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv) {
-  const merged: Record<string, unknown> = { ...raw };
-  const envSources = new Map<string, string>();
-  for (const key of ENV_KEYS) {
-    const name = `SHIGOTO_${key.toUpperCase()}`;
-    const value = env[name];
-    if (value === undefined || value === '') continue;
-    merged[key] = envValue(value);
-    envSources.set(key, name);
-  }
-  const url = env.SHIGOTO_DATABASE_URL;
-  if (url) {
-    merged.backend = backendFromUrl(url);
-    envSources.set('backend', 'SHIGOTO_DATABASE_URL');
-  }
-  return { merged, envSources };
-}
-
-function envValue(value: string): unknown {
-  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
-  if (value === 'true' || value === 'false') return value === 'true';
-  return value;
-}
-
-/** `sqlite:path/to/file.db` or `sqlite:///absolute/path.db`. */
-function backendFromUrl(url: string): unknown {
-  const sqlite = /^sqlite:(?:\/\/)?(.+)$/.exec(url);
-  if (sqlite) return { adapter: 'sqlite', path: sqlite[1] };
-  throw new ConfigError('SHIGOTO_DATABASE_URL', [
-    `unsupported URL ${JSON.stringify(url)}; expected sqlite:<path>`,
+/** A process whose heartbeat is not seen within the threshold is pruned and its jobs run again. */
+function checkTimings(config: ShigotoConfig, where: string): void {
+  if (config.processAliveThresholdMs > config.processHeartbeatIntervalMs) return;
+  const seconds = (ms: number) => `${ms / 1000} s`;
+  throw new ConfigError(where, [
+    `process_alive_threshold (${seconds(config.processAliveThresholdMs)}) must be longer than ` +
+      `process_heartbeat_interval (${seconds(config.processHeartbeatIntervalMs)}), or live processes are ` +
+      'pruned and their running jobs run again; the defaults are 300 and 60 seconds',
   ]);
 }
 
 function resolveConfig(c: ParsedConfig, source: string | null, path: (p: string) => string): ShigotoConfig {
-  const d = RUNTIME_DEFAULTS;
+  const d = CONFIG_DEFAULTS;
   const workers = c.workers ?? [{}];
   const dispatchers = c.dispatchers ?? [{}];
+  const dbPath = c.backend?.path ?? d.backend.path;
   return {
     source,
     appPath: c.app ? path(c.app) : null,
     backend: {
       adapter: 'sqlite',
-      path: c.backend?.path === ':memory:' ? ':memory:' : path(c.backend?.path ?? DEFAULT_SQLITE_PATH),
-      synchronous: c.backend?.synchronous ?? 'normal',
-      tablePrefix: c.backend?.table_prefix ?? 'shigoto_',
+      path: dbPath === ':memory:' ? dbPath : path(dbPath),
+      synchronous: c.backend?.synchronous ?? d.backend.synchronous,
+      tablePrefix: c.backend?.table_prefix ?? d.backend.tablePrefix,
     },
     workers: workers.map((w) => ({
       queues: w.queues ?? d.worker.queues,
@@ -171,11 +142,11 @@ function resolveConfig(c: ParsedConfig, source: string | null, path: (p: string)
     processHeartbeatIntervalMs: c.process_heartbeat_interval ?? d.processHeartbeatIntervalMs,
     processAliveThresholdMs: c.process_alive_threshold ?? d.processAliveThresholdMs,
     shutdownTimeoutMs: c.shutdown_timeout ?? d.shutdownTimeoutMs,
-    preserveFinishedJobs: c.preserve_finished_jobs ?? true,
+    preserveFinishedJobs: c.preserve_finished_jobs ?? d.preserveFinishedJobs,
     clearFinishedJobsAfterMs: c.clear_finished_jobs_after ?? d.clearFinishedJobsAfterMs,
-    maxPayloadBytes: c.max_payload_bytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
-    pidfile: c.pidfile === false ? null : path(c.pidfile ?? 'tmp/pids/shigoto.pid'),
-    logLevel: c.log_level ?? 'info',
-    logFormat: c.log_format ?? 'text',
+    maxPayloadBytes: c.max_payload_bytes ?? d.maxPayloadBytes,
+    pidfile: c.pidfile === false ? null : path(c.pidfile ?? d.pidfile),
+    logLevel: c.log_level ?? d.logLevel,
+    logFormat: c.log_format ?? d.logFormat,
   };
 }

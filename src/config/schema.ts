@@ -1,99 +1,141 @@
 import { z } from 'zod';
-import { toMs } from '../util/duration.ts';
+import { secondsOrDurationToMs } from '../util/duration.ts';
 import { assertQueuePattern } from '../util/names.ts';
 
 /**
  * The YAML configuration (snake_case keys, as Solid Queue's). Durations are seconds as a
- * number, or text such as "500ms", "5m", "1d"; they come out in milliseconds.
- * Every option has a default (src/runtime/defaults.ts).
+ * number, or text such as "500ms", "5m", "1d"; they come out in milliseconds. Each schema's
+ * `error` says what is allowed: errors.ts prints it after the key and the value found.
+ * Defaults are applied later (defaults.ts), so every key here is optional.
  */
-const duration = (what: string) =>
-  z
-    .union([z.number(), z.string()], {
-      error: `${what}: expected seconds (a number) or a duration like "500ms", "5m"`,
-    })
-    .transform((value, ctx) => {
-      try {
-        return typeof value === 'number' ? toMs(value * 1000, what) : toMs(value, what);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    });
+const DURATION_EXAMPLES = 'or a duration like "500ms", "30s", "5m", "1h"';
 
-const positiveInt = (what: string) =>
-  z
-    .number({ error: `${what}: expected a positive whole number` })
-    .int(`${what}: expected a positive whole number`)
-    .positive(`${what}: expected a positive whole number`);
+/** `min` 0 allows zero (a shutdown timeout may be 0); intervals must be above zero. */
+const duration = (min: 0 | 'above zero') => {
+  const allowed =
+    min === 0
+      ? `seconds (a number >= 0) ${DURATION_EXAMPLES}`
+      : `seconds (a number > 0) ${DURATION_EXAMPLES}`;
+  return z.union([z.number(), z.string()], { error: allowed }).transform((value, ctx) => {
+    try {
+      const ms = secondsOrDurationToMs(value, 'duration');
+      if (min === 0 || ms > 0) return ms;
+    } catch {
+      // reported below with what is allowed
+    }
+    ctx.addIssue({ code: 'custom', message: allowed });
+    return z.NEVER;
+  });
+};
 
-const queuePattern = z
-  .string({ error: 'expected a queue name, "*" or "prefix*"' })
-  .superRefine((value, ctx) => {
+const positiveInt = () => {
+  const error = 'a whole number >= 1';
+  return z.number({ error }).int({ error }).positive({ error });
+};
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}` });
+
+const QUEUE_PATTERN = 'a queue name (1-128 characters from A-Z a-z 0-9 _ . : -), "*" or "prefix*"';
+
+const queuePattern = z.string({ error: QUEUE_PATTERN }).refine(
+  (value) => {
     try {
       assertQueuePattern(value);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return true;
+    } catch {
+      return false;
     }
-  });
+  },
+  { error: QUEUE_PATTERN },
+);
 
-/** `queues: "critical, default"` or a list. */
-const queueList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((value) =>
+/** `queues: [critical, default]` or `queues: "critical, default"`. */
+const queueList = z.preprocess(
+  (value) =>
     typeof value === 'string'
       ? value
           .split(',')
           .map((q) => q.trim())
           .filter(Boolean)
       : value,
-  )
-  .pipe(z.array(queuePattern).min(1, 'list at least one queue (or "*")'));
+  z
+    .array(queuePattern, { error: 'a list of queue names, "*" or "prefix*" (or one comma-separated string)' })
+    .min(1, { error: 'at least one queue name, or "*" for every queue' }),
+);
 
-export const workerSchema = z.strictObject({
-  queues: queueList.optional(),
-  threads: positiveInt('threads').optional(),
-  processes: positiveInt('processes').optional(),
-  polling_interval: duration('polling_interval').optional(),
-  bulk_read_size: positiveInt('bulk_read_size').optional(),
-});
+const mapping = (what: string) => ({ error: `a mapping of ${what} (key: value lines)` });
 
-export const dispatcherSchema = z.strictObject({
-  polling_interval: duration('polling_interval').optional(),
-  batch_size: positiveInt('batch_size').optional(),
-  concurrency_maintenance_interval: duration('concurrency_maintenance_interval').optional(),
-});
+export const workerSchema = z.strictObject(
+  {
+    queues: queueList.optional(),
+    threads: positiveInt().optional(),
+    processes: positiveInt().optional(),
+    polling_interval: duration('above zero').optional(),
+    bulk_read_size: positiveInt().optional(),
+  },
+  mapping('worker settings'),
+);
 
-export const sqliteSchema = z.strictObject({
-  adapter: z.literal('sqlite'),
-  path: z.string().min(1).optional(),
-  synchronous: z.enum(['normal', 'full']).optional(),
-  table_prefix: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,30}$/, 'lowercase letters, digits and _')
-    .optional(),
-});
+export const dispatcherSchema = z.strictObject(
+  {
+    polling_interval: duration('above zero').optional(),
+    batch_size: positiveInt().optional(),
+    concurrency_maintenance_interval: duration('above zero').optional(),
+  },
+  mapping('dispatcher settings'),
+);
+
+export const sqliteSchema = z.strictObject(
+  {
+    adapter: z.literal('sqlite'),
+    path: z
+      .string({ error: 'a file path, or ":memory:"' })
+      .min(1, { error: 'a file path, or ":memory:"' })
+      .optional(),
+    synchronous: oneOf(['normal', 'full']).optional(),
+    table_prefix: z
+      .string({ error: 'a table name prefix' })
+      .regex(/^[a-z][a-z0-9_]{0,30}$/, {
+        error: 'a lowercase letter, then up to 30 lowercase letters, digits and _ (like "shigoto_")',
+      })
+      .optional(),
+  },
+  mapping('backend settings'),
+);
 
 export const backendSchema = z.discriminatedUnion('adapter', [sqliteSchema], {
-  error: 'backend.adapter: expected one of "sqlite"',
+  // A bad or missing adapter is a union issue at backend.adapter; a non-mapping is a type issue.
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'one of "sqlite"' : 'a mapping with adapter: sqlite and its settings',
 });
 
-export const configSchema = z.strictObject({
-  /** Module whose default export is defineApp({ jobs, hooks, ... }). */
-  app: z.string().min(1).optional(),
-  backend: backendSchema.optional(),
-  workers: z.array(workerSchema).optional(),
-  dispatchers: z.array(dispatcherSchema).optional(),
-  process_heartbeat_interval: duration('process_heartbeat_interval').optional(),
-  process_alive_threshold: duration('process_alive_threshold').optional(),
-  shutdown_timeout: duration('shutdown_timeout').optional(),
-  preserve_finished_jobs: z.boolean().optional(),
-  clear_finished_jobs_after: duration('clear_finished_jobs_after').optional(),
-  max_payload_bytes: positiveInt('max_payload_bytes').optional(),
-  pidfile: z.union([z.string().min(1), z.literal(false)]).optional(),
-  log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
-  log_format: z.enum(['text', 'json']).optional(),
-});
+const listOf = (what: string) => ({ error: `a list of ${what}, each starting with "- "` });
+
+export const configSchema = z.strictObject(
+  {
+    /** Module whose default export is defineApp({ jobs, hooks, ... }). */
+    app: z
+      .string({ error: 'the path of the app module' })
+      .min(1, { error: 'the path of the app module' })
+      .optional(),
+    backend: backendSchema.optional(),
+    workers: z.array(workerSchema, listOf('worker settings')).optional(),
+    dispatchers: z.array(dispatcherSchema, listOf('dispatcher settings')).optional(),
+    process_heartbeat_interval: duration('above zero').optional(),
+    process_alive_threshold: duration('above zero').optional(),
+    shutdown_timeout: duration(0).optional(),
+    preserve_finished_jobs: z.boolean({ error: 'true or false' }).optional(),
+    clear_finished_jobs_after: duration(0).optional(),
+    max_payload_bytes: positiveInt().optional(),
+    pidfile: z
+      .union([z.string().min(1), z.literal(false)], { error: 'a file path, or false for no pidfile' })
+      .optional(),
+    log_level: oneOf(['debug', 'info', 'warn', 'error', 'silent']).optional(),
+    log_format: oneOf(['text', 'json']).optional(),
+  },
+  mapping('settings'),
+);
 
 export type RawConfig = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -1,0 +1,32 @@
+import { SQLITE_DEFAULTS } from '../backends/sqlite/index.ts';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../job/envelope.ts';
+import { RUNTIME_DEFAULTS } from '../runtime/defaults.ts';
+import type { LogFormat, LogLevel } from '../util/logger.ts';
+
+/**
+ * The value of every configuration key that a file and the environment leave out
+ * (docs/configuration.md lists them). Runtime timings come from RUNTIME_DEFAULTS and the
+ * SQLite settings from SQLITE_DEFAULTS, so the library and the CLI agree.
+ */
+export const CONFIG_DEFAULTS = {
+  /** Read when it exists; -c or SHIGOTO_CONFIG name another file, which must exist. */
+  configPath: 'config/shigoto.yml',
+  backend: {
+    adapter: 'sqlite',
+    path: 'storage/shigoto.db',
+    synchronous: SQLITE_DEFAULTS.synchronous,
+    tablePrefix: SQLITE_DEFAULTS.tablePrefix,
+  },
+  worker: RUNTIME_DEFAULTS.worker,
+  dispatcher: RUNTIME_DEFAULTS.dispatcher,
+  processHeartbeatIntervalMs: RUNTIME_DEFAULTS.processHeartbeatIntervalMs,
+  processAliveThresholdMs: RUNTIME_DEFAULTS.processAliveThresholdMs,
+  shutdownTimeoutMs: RUNTIME_DEFAULTS.shutdownTimeoutMs,
+  /** Solid Queue's default: finished jobs stay visible until clear_finished_jobs_after. */
+  preserveFinishedJobs: true,
+  clearFinishedJobsAfterMs: RUNTIME_DEFAULTS.clearFinishedJobsAfterMs,
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  pidfile: 'tmp/pids/shigoto.pid',
+  logLevel: 'info' as LogLevel,
+  logFormat: 'text' as LogFormat,
+} as const;
