@@ -256,7 +256,10 @@ describe('rejected schedules', () => {
     ['@reboot', /@reboot is not supported/],
     ['every fortnight', /"fortnight" is not a period; after "every" write second, minute, hour, day/],
     ['every', /it ends where a period after "every" was expected/],
-    ['every 7 minutes', /not be evenly spaced .*use 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 minutes, or a cron expression/],
+    [
+      'every 7 minutes',
+      /not be evenly spaced .*use 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 minutes, or a cron expression/,
+    ],
     ['every 5 hours', /use 2, 3, 4, 6, 8, 12 or 24 hours/],
     ['every 0 seconds', /"0" is not a count/],
     ['every 2 day', /write "every 2 days" \(plural\)/],
