@@ -28,6 +28,8 @@ const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'frid
 /** How many of each unit make the next one: a step that divides it spaces runs evenly. */
 const UNIT_SIZE = { second: 60, minute: 60, hour: 24 } as const;
 type SmallUnit = keyof typeof UNIT_SIZE;
+/** "every N days" finds a run by stepping through the N days; longer periods are rare. */
+const MAX_DAYS = 366;
 const BIGGER: Record<SmallUnit, 'minute' | 'hour' | 'day'> = {
   second: 'minute',
   minute: 'hour',
@@ -108,6 +110,8 @@ function everyNumber(word: string, words: Words): NaturalSchedule {
 }
 
 function everyDays(count: number, words: Words): NaturalSchedule {
+  if (count > MAX_DAYS)
+    return fail(`every ${count} days is too long; write at most ${MAX_DAYS} days, or cron`);
   const daily = atTime(count === 1 ? 'every day' : `every ${count} days`, '* * *', words);
   return { ...daily, everyDays: count };
 }

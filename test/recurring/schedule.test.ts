@@ -262,6 +262,7 @@ describe('rejected schedules', () => {
     ],
     ['every 5 hours', /use 2, 3, 4, 6, 8, 12 or 24 hours/],
     ['every 0 seconds', /"0" is not a count/],
+    ['every 400 days', /every 400 days is too long; write at most 366 days, or cron/],
     ['every 2 day', /write "every 2 days" \(plural\)/],
     ['every 2 weeks', /"weeks" is not a unit/],
     ['every day at 25:00', /"25:00" is not a time; write 9am, 9:30pm, 21:15, 21:15:30, noon or midnight/],
