@@ -52,8 +52,8 @@ export function parseSchedule(text: string, options: ScheduleOptions = {}): Sche
 
 /** The zone ending the words, 'unknown' for a misspelt one ("Asia/Tokio"), or null for none. */
 function trailingZone(words: readonly string[]): string | 'unknown' | null {
-  const last = words.at(-1)!;
   if (words.length < 2) return null;
+  const last = words.at(-1)!;
   const zone = resolveTimeZone(last);
   if (zone) return zone;
   return looksLikeTimeZone(last) ? 'unknown' : null;

@@ -44,27 +44,23 @@ const isQueueName = (value: string) => {
 };
 
 const text = (error: string) => z.string({ error }).min(1, { error });
+/** Text that `isValid` accepts; `rule` says what is allowed, after "expected". */
+const checked = (rule: string, isValid: (value: string) => boolean) =>
+  text(rule).refine(isValid, { error: rule });
+const WHOLE_NUMBER = 'a whole number (lower runs first)';
 
 const taskSchema = z.strictObject(
   {
-    job: text(`the name of a job (${NAME_RULE})`)
-      .regex(NAME_PATTERN, { error: `the name of a job (${NAME_RULE})` })
-      .optional(),
+    job: checked(`the name of a job (${NAME_RULE})`, (name) => NAME_PATTERN.test(name)).optional(),
     args: z.unknown().optional(),
-    command: text(COMMAND_RULE).refine(isCommandName, { error: COMMAND_RULE }).optional(),
+    command: checked(COMMAND_RULE, isCommandName).optional(),
     schedule: text('a schedule such as "every day at 9am" or "0 9 * * *"'),
-    timezone: text('an IANA time zone such as "Asia/Tokyo" or "UTC"')
-      .refine((zone) => resolveTimeZone(zone) !== null, {
-        error: 'an IANA time zone such as "Asia/Tokyo" or "UTC"',
-      })
-      .optional(),
-    queue: text(`a queue name (${NAME_RULE})`)
-      .refine(isQueueName, { error: `a queue name (${NAME_RULE})` })
-      .optional(),
-    priority: z
-      .number({ error: 'a whole number (lower runs first)' })
-      .int({ error: 'a whole number (lower runs first)' })
-      .optional(),
+    timezone: checked(
+      'an IANA time zone such as "Asia/Tokyo" or "UTC"',
+      (zone) => resolveTimeZone(zone) !== null,
+    ).optional(),
+    queue: checked(`a queue name (${NAME_RULE})`, isQueueName).optional(),
+    priority: z.number({ error: WHOLE_NUMBER }).int({ error: WHOLE_NUMBER }).optional(),
     description: z.string({ error: 'text' }).optional(),
   },
   { error: 'a mapping of task settings (job: or command:, schedule:, ...)' },
