@@ -1,8 +1,9 @@
+import type { AppDefinition } from '../client/shigoto.ts';
 import { Shigoto } from '../client/shigoto.ts';
 import { loadApp } from '../config/app.ts';
 import { backendFromConfig } from '../config/backend.ts';
 import { loadConfig, type ShigotoConfig } from '../config/load.ts';
-import { createConsoleLogger } from '../util/logger.ts';
+import { createConsoleLogger, type Logger } from '../util/logger.ts';
 import { createOutput, type Output } from './output.ts';
 
 export interface GlobalOptions {
@@ -16,21 +17,36 @@ export interface CommandContext {
   readonly out: Output;
 }
 
-/**
- * Opens the configured backend (migrated, so commands work on a fresh database) for one
- * command. `withApp` also loads the app module, for commands that need job definitions.
- */
-export async function openContext(options: GlobalOptions, withApp = false): Promise<CommandContext> {
-  const config = loadConfig({ path: options.config });
-  const app = withApp ? await loadApp(config.appPath) : {};
-  const logger = createConsoleLogger({ level: 'warn', format: config.logFormat });
+/** A client on the configured backend with the app's jobs, migrated so it works on a fresh database. */
+export async function createClient(
+  config: ShigotoConfig,
+  app: AppDefinition,
+  logger: Logger,
+): Promise<Shigoto> {
   const shigoto = new Shigoto({
     ...app,
     backend: backendFromConfig(config),
     logger,
     maxPayloadBytes: config.maxPayloadBytes,
   });
-  await shigoto.migrate();
+  try {
+    await shigoto.migrate();
+  } catch (error) {
+    await shigoto.close();
+    throw error;
+  }
+  return shigoto;
+}
+
+/**
+ * Opens the configured backend for one command. `withApp` also loads the app module, for
+ * commands that need job definitions. Commands log only warnings, on stderr.
+ */
+export async function openContext(options: GlobalOptions, withApp = false): Promise<CommandContext> {
+  const config = loadConfig({ path: options.config });
+  const app = withApp ? await loadApp(config.appPath) : {};
+  const logger = createConsoleLogger({ level: 'warn', format: config.logFormat });
+  const shigoto = await createClient(config, app, logger);
   return { config, shigoto, out: createOutput(options.json ?? false) };
 }
 

@@ -6,23 +6,22 @@ import { registerQueues } from './commands/queues.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
 
-export function buildProgram(version: string): Command {
+/** With `json`, commander's usage errors are left to main.ts, which prints them as JSON. */
+export function buildProgram(version: string, { json = false } = {}): Command {
   const program = new Command('shigoto')
     .description('Shigoto: background jobs for TypeScript and Node.js')
     .version(version)
     .option('-c, --config <file>', 'configuration file (default: config/shigoto.yml, or $SHIGOTO_CONFIG)')
     .option('--json', 'print results as JSON on stdout')
-    .showHelpAfterError()
+    .showHelpAfterError(!json)
     .exitOverride();
+  if (json) program.configureOutput({ outputError: () => {} });
+  // Subcommands inherit the settings above; they must be set before registering them.
   registerStart(program);
   registerEnqueue(program);
   registerJobs(program);
   registerQueues(program);
   registerMigrate(program);
   registerStatus(program);
-  for (const command of program.commands) {
-    command.exitOverride();
-    for (const sub of command.commands) sub.exitOverride();
-  }
   return program;
 }

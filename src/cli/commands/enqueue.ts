@@ -1,7 +1,16 @@
-import type { Command } from 'commander';
-import { InvalidInputError } from '../../errors.ts';
+import { type Command, Option } from 'commander';
+import { assertQueueName } from '../../util/names.ts';
 import { type GlobalOptions, withContext } from '../context.ts';
-import { parseInteger, parseJsonArgument } from '../parse.ts';
+import { time } from '../output.ts';
+import { parseDuration, parseInteger, parseJsonArgument, parseTime } from '../parse.ts';
+
+interface EnqueueFlags {
+  readonly queue?: string;
+  readonly priority?: number;
+  /** Milliseconds. */
+  readonly wait?: number;
+  readonly waitUntil?: Date;
+}
 
 export function registerEnqueue(program: Command): void {
   program
@@ -11,41 +20,36 @@ export function registerEnqueue(program: Command): void {
     .argument('[args]', 'arguments as JSON', '{}')
     .option('--queue <queue>', "queue (overrides the job's)")
     .option('--priority <n>', 'priority, lower runs first', parseInteger('--priority'))
-    .option('--wait <duration>', 'run after a delay, e.g. 30s, 5m, 1h')
-    .option('--wait-until <time>', 'run at or after an ISO 8601 time')
-    .action(
-      async (
-        job: string,
-        rawArgs: string,
-        options: { queue?: string; priority?: number; wait?: string; waitUntil?: string },
-        command: Command,
-      ) => {
-        const args = parseJsonArgument(rawArgs, 'args');
-        let waitUntil: Date | undefined;
-        if (options.waitUntil !== undefined) {
-          waitUntil = new Date(options.waitUntil);
-          if (Number.isNaN(waitUntil.getTime()))
-            throw new InvalidInputError(
-              `--wait-until ${JSON.stringify(options.waitUntil)} is not a valid time`,
-            );
-        }
-        await withContext(
-          command.optsWithGlobals<GlobalOptions>(),
-          async ({ shigoto, out }) => {
-            const enqueued = await shigoto.enqueueByName(job, args, {
-              ...(options.queue !== undefined && { queue: options.queue }),
-              ...(options.priority !== undefined && { priority: options.priority }),
-              ...(options.wait !== undefined && { wait: options.wait }),
-              ...(waitUntil && { waitUntil }),
-            });
-            out.result(
-              enqueued,
-              () =>
-                `Enqueued ${enqueued.name} as job ${enqueued.id} on queue ${enqueued.queue}${enqueued.runAt ? ` to run at ${enqueued.runAt.toISOString()}` : ''}`,
-            );
-          },
-          true,
-        );
-      },
-    );
+    .addOption(
+      new Option('--wait <duration>', 'run after a delay, e.g. 30s, 5m, 1h')
+        .argParser(parseDuration('--wait'))
+        .conflicts('waitUntil'),
+    )
+    .addOption(
+      new Option('--wait-until <time>', 'run at or after an ISO 8601 time').argParser(
+        parseTime('--wait-until'),
+      ),
+    )
+    .action(async (job: string, rawArgs: string, options: EnqueueFlags, command: Command) => {
+      // Everything that can be checked without the database is checked first.
+      const args = parseJsonArgument(rawArgs, 'args');
+      if (options.queue !== undefined) assertQueueName(options.queue);
+      await withContext(
+        command.optsWithGlobals<GlobalOptions>(),
+        async ({ shigoto, out }) => {
+          const enqueued = await shigoto.enqueueByName(job, args, {
+            ...(options.queue !== undefined && { queue: options.queue }),
+            ...(options.priority !== undefined && { priority: options.priority }),
+            ...(options.wait !== undefined && { wait: options.wait }),
+            ...(options.waitUntil !== undefined && { waitUntil: options.waitUntil }),
+          });
+          const when = enqueued.runAt ? ` to run at ${time(enqueued.runAt.getTime())}` : '';
+          out.result(
+            enqueued,
+            () => `Enqueued ${enqueued.name} as job ${enqueued.id} on queue ${enqueued.queue}${when}`,
+          );
+        },
+        true,
+      );
+    });
 }

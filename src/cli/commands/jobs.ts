@@ -1,9 +1,11 @@
 import { type Command, Option } from 'commander';
-import { JOB_STATES, type JobRecord } from '../../backend/types.ts';
-import { InvalidInputError } from '../../errors.ts';
+import { JOB_STATES, type JobRecord, MAX_PAGE } from '../../backend/types.ts';
+import { assertQueueName } from '../../util/names.ts';
 import { type GlobalOptions, withContext } from '../context.ts';
 import { table, time } from '../output.ts';
 import { parseInteger } from '../parse.ts';
+import { publicJob } from '../records.ts';
+import { registerFailedCommands } from './jobs-failed.ts';
 
 export function registerJobs(program: Command): void {
   const jobs = program.command('jobs').description('List, show, retry and discard jobs');
@@ -14,13 +16,19 @@ export function registerJobs(program: Command): void {
     .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
     .option('--queue <queue>', 'only jobs of this queue')
     .option('--name <job>', 'only jobs with this name')
-    .option('--limit <n>', 'how many (at most 1000)', parseInteger('--limit'), 50)
+    .option(
+      `--limit <n>`,
+      `how many (1 to ${MAX_PAGE})`,
+      parseInteger('--limit', { min: 1, max: MAX_PAGE }),
+      50,
+    )
     .option('--before <id>', 'only jobs older than this id (next page)')
     .action(
       async (
         o: { state?: JobRecord['state']; queue?: string; name?: string; limit: number; before?: string },
         command: Command,
       ) => {
+        if (o.queue !== undefined) assertQueueName(o.queue);
         await withContext(command.optsWithGlobals<GlobalOptions>(), async ({ shigoto, out }) => {
           const list = await shigoto.jobs.list({
             state: o.state,
@@ -39,7 +47,7 @@ export function registerJobs(program: Command): void {
                 priority: j.priority,
                 attempts: j.attempts,
                 enqueued: time(j.enqueuedAt),
-                error: j.lastError ? `${j.lastError.name}: ${j.lastError.message}`.slice(0, 60) : '',
+                error: j.lastError ? oneLine(`${j.lastError.name}: ${j.lastError.message}`, 60) : '',
               })),
               ['id', 'name', 'queue', 'state', 'priority', 'attempts', 'enqueued', 'error'],
               'No jobs match.',
@@ -60,46 +68,7 @@ export function registerJobs(program: Command): void {
       });
     });
 
-  for (const verb of ['retry', 'discard'] as const) {
-    jobs
-      .command(verb)
-      .description(
-        verb === 'retry' ? 'Put failed jobs back on their queue' : 'Discard failed jobs (kept as discarded)',
-      )
-      .argument('[ids...]', 'failed job ids')
-      .option('--queue <queue>', 'every failed job of this queue')
-      .option('--all-failed', 'every failed job')
-      .action(async (ids: string[], o: { queue?: string; allFailed?: boolean }, command: Command) => {
-        if (ids.length === 0 && !o.queue && !o.allFailed) {
-          throw new InvalidInputError(
-            `Say which failed jobs to ${verb}: ids, --queue <queue> or --all-failed`,
-          );
-        }
-        await withContext(command.optsWithGlobals<GlobalOptions>(), async ({ shigoto, out }) => {
-          const select = { ids: ids.length ? ids : undefined, queue: o.queue, all: o.allFailed };
-          const count = await (verb === 'retry' ? shigoto.jobs.retry(select) : shigoto.jobs.discard(select));
-          out.result(
-            { [verb === 'retry' ? 'retried' : 'discarded']: count },
-            () =>
-              `${verb === 'retry' ? 'Retried' : 'Discarded'} ${count} failed job${count === 1 ? '' : 's'}.`,
-          );
-          if (ids.length > 0 && count < ids.length) process.exitCode = 3;
-        });
-      });
-  }
-}
-
-/** A job as scripts see it: arguments and result parsed, times as ISO strings. */
-function publicJob(job: JobRecord) {
-  return {
-    ...job,
-    args: JSON.parse(job.args) as unknown,
-    metadata: JSON.parse(job.metadata) as unknown,
-    result: job.result === null ? null : (JSON.parse(job.result) as unknown),
-    enqueuedAt: time(job.enqueuedAt),
-    runAt: job.runAt === null ? null : time(job.runAt),
-    finishedAt: job.finishedAt === null ? null : time(job.finishedAt),
-  };
+  registerFailedCommands(jobs);
 }
 
 function describeJob(job: JobRecord): string {
@@ -117,16 +86,20 @@ function describeJob(job: JobRecord): string {
     `  result:    ${job.result ?? '-'}`,
   ];
   if (job.lastError) {
+    const { name, message, execution, at, stack } = job.lastError;
+    const [first, ...more] = `${name}: ${message}`.split('\n');
     lines.push(
-      `  error:     ${job.lastError.name}: ${job.lastError.message} (execution ${job.lastError.execution})`,
+      `  error:     ${first} (execution ${execution}, at ${time(at)})`,
+      ...more.map((l) => `             ${l}`),
     );
-    if (job.lastError.stack)
-      lines.push(
-        ...job.lastError.stack
-          .split('\n')
-          .slice(1, 8)
-          .map((l) => `    ${l.trim()}`),
-      );
+    // The frames only: the stack's first lines repeat the message.
+    const frames = (stack ?? '').split('\n').filter((l) => l.trim().startsWith('at '));
+    lines.push(...frames.slice(0, 8).map((l) => `    ${l.trim()}`));
   }
   return lines.join('\n');
+}
+
+function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
 }

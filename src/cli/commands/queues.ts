@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { assertQueueName } from '../../util/names.ts';
 import { type GlobalOptions, withContext } from '../context.ts';
 import { age, table } from '../output.ts';
+import { publicQueue } from '../records.ts';
 
 export function registerQueues(program: Command): void {
   const queues = program.command('queues').description('List, pause and resume queues');
@@ -11,7 +13,7 @@ export function registerQueues(program: Command): void {
     .action(async (_o, command: Command) => {
       await withContext(command.optsWithGlobals<GlobalOptions>(), async ({ shigoto, out }) => {
         const list = await shigoto.queues.list();
-        out.result(list, () =>
+        out.result(list.map(publicQueue), () =>
           table(
             list.map((q) => ({
               queue: q.name,
@@ -39,6 +41,7 @@ export function registerQueues(program: Command): void {
       )
       .argument('<queue>', 'queue name')
       .action(async (queue: string, _o, command: Command) => {
+        assertQueueName(queue);
         await withContext(command.optsWithGlobals<GlobalOptions>(), async ({ shigoto, out }) => {
           await (verb === 'pause' ? shigoto.queues.pause(queue) : shigoto.queues.resume(queue));
           out.result(

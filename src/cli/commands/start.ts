@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import { Shigoto } from '../../client/shigoto.ts';
 import { loadApp } from '../../config/app.ts';
-import { backendFromConfig } from '../../config/backend.ts';
 import { loadConfig } from '../../config/load.ts';
 import { Supervisor } from '../../runtime/supervisor.ts';
 import { createConsoleLogger } from '../../util/logger.ts';
-import type { GlobalOptions } from '../context.ts';
+import { createClient, type GlobalOptions } from '../context.ts';
 
 export function registerStart(program: Command): void {
   program
@@ -26,8 +24,7 @@ export function registerStart(program: Command): void {
         logger.warn(
           'No jobs are defined: set `app:` in the configuration to a module exporting defineApp({ jobs })',
         );
-      const shigoto = new Shigoto({ ...app, backend: backendFromConfig(config), logger });
-      await shigoto.migrate();
+      const shigoto = await createClient(config, app, logger);
       logger.info('Configuration loaded', {
         config: config.source ?? '(defaults)',
         backend: `${config.backend.adapter}:${config.backend.path}`,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type GlobalOptions, withContext } from '../context.ts';
 import { age, table } from '../output.ts';
+import { publicProcess, publicQueue } from '../records.ts';
 
 export function registerStatus(program: Command): void {
   program
@@ -13,7 +14,12 @@ export function registerStatus(program: Command): void {
           shigoto.queues.list(),
           shigoto.jobs.counts(),
         ]);
-        const status = { backend: config.backend, processes, queues, counts };
+        const status = {
+          backend: config.backend,
+          processes: processes.map(publicProcess),
+          queues: queues.map(publicQueue),
+          counts,
+        };
         out.result(status, () =>
           [
             `Backend: ${config.backend.adapter} ${config.backend.path}`,

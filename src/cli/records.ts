@@ -1,0 +1,40 @@
+import type { JobRecord, ProcessInfo, QueueInfo, StoredError } from '../backend/types.ts';
+import { time } from './output.ts';
+
+/**
+ * What `--json` prints for stored records: JSON text fields parsed, times as ISO 8601 strings
+ * (the backend keeps milliseconds), so scripts read one shape everywhere.
+ */
+export function publicJob(job: JobRecord) {
+  return {
+    ...job,
+    args: JSON.parse(job.args) as unknown,
+    metadata: JSON.parse(job.metadata) as unknown,
+    result: job.result === null ? null : (JSON.parse(job.result) as unknown),
+    enqueuedAt: time(job.enqueuedAt),
+    runAt: isoOrNull(job.runAt),
+    finishedAt: isoOrNull(job.finishedAt),
+    lastError: job.lastError === null ? null : publicError(job.lastError),
+  };
+}
+
+function publicError(error: StoredError) {
+  return { ...error, at: time(error.at) };
+}
+
+export function publicQueue(queue: QueueInfo) {
+  return { ...queue, oldestReadyAt: isoOrNull(queue.oldestReadyAt) };
+}
+
+export function publicProcess(process: ProcessInfo) {
+  return {
+    ...process,
+    metadata: JSON.parse(process.metadata) as unknown,
+    lastHeartbeatAt: time(process.lastHeartbeatAt),
+    createdAt: time(process.createdAt),
+  };
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : time(ms);
+}
