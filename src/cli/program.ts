@@ -11,7 +11,7 @@ export function buildProgram(version: string, { json = false } = {}): Command {
   const program = new Command('shigoto')
     .description('Shigoto: background jobs for TypeScript and Node.js')
     .version(version)
-    .option('-c, --config <file>', 'configuration file (default: config/shigoto.yml, or $SHIGOTO_CONFIG)')
+    .option('-c, --config <file>', 'configuration file (default: $SHIGOTO_CONFIG, else config/shigoto.yml if it exists)')
     .option('--json', 'print results as JSON on stdout')
     .showHelpAfterError(!json)
     .exitOverride();
