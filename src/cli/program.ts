@@ -11,7 +11,10 @@ export function buildProgram(version: string, { json = false } = {}): Command {
   const program = new Command('shigoto')
     .description('Shigoto: background jobs for TypeScript and Node.js')
     .version(version)
-    .option('-c, --config <file>', 'configuration file (default: $SHIGOTO_CONFIG, else config/shigoto.yml if it exists)')
+    .option(
+      '-c, --config <file>',
+      'configuration file (default: $SHIGOTO_CONFIG, else config/shigoto.yml if it exists)',
+    )
     .option('--json', 'print results as JSON on stdout')
     .showHelpAfterError(!json)
     .exitOverride();
