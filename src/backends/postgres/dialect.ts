@@ -24,9 +24,13 @@ export function postgresDialect(tables: Tables): Dialect {
     returning: true,
     // Concurrent writers interleave sequence values: ids come back from RETURNING.
     consecutiveInsertIds: false,
+    dataModifyingCte: true,
     serverRoundTrips: true,
     skipLocked: ' FOR UPDATE SKIP LOCKED',
-    idList: (type) => `(SELECT unnest(?::${type}[]))`,
+    // = ANY(array) is planned as index lookups whatever the table statistics say; IN (subquery)
+    // may become a hash join over the whole table.
+    inList: (column, type) => `${column} = ANY(?::${type}[])`,
+    inSelect: (column, select) => `${column} = ANY(ARRAY(${select}))`,
     listParam: (values) => values,
     rowSource(columns: readonly ColumnType[]): RowSource {
       const arrays = columns.map((type) => `?::${type}[]`).join(', ');

@@ -74,7 +74,7 @@ export async function listJobs({ driver, d, t }: SqlContext, filter: JobFilter):
     params.push(filter.name);
   }
   if (filter.ids) {
-    where.push(`id IN ${d.idList('bigint')}`);
+    where.push(d.inList('id', 'bigint'));
     params.push(d.listParam(filter.ids.map(Number), 'bigint'));
   }
   if (filter.beforeId) {
@@ -116,7 +116,7 @@ export async function retryFailed(ctx: SqlContext, select: FailedSelector): Prom
 export async function discardFailed(ctx: SqlContext, select: FailedSelector, now: number): Promise<number> {
   return inFailedBatches(ctx, select, async (tx, rows) => {
     await tx.run(
-      `UPDATE ${ctx.t.jobs} SET state = 'discarded', finished_at = ? WHERE id IN ${ctx.d.idList('bigint')}`,
+      `UPDATE ${ctx.t.jobs} SET state = 'discarded', finished_at = ? WHERE ${ctx.d.inList('id', 'bigint')}`,
       [
         now,
         ctx.d.listParam(
@@ -130,7 +130,7 @@ export async function discardFailed(ctx: SqlContext, select: FailedSelector, now
 
 async function jobPlaces(ctx: SqlContext, tx: SqlExecutor, ids: readonly number[]) {
   const rows = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
-    `SELECT id, queue, priority FROM ${ctx.t.jobs} WHERE id IN ${ctx.d.idList('bigint')}`,
+    `SELECT id, queue, priority FROM ${ctx.t.jobs} WHERE ${ctx.d.inList('id', 'bigint')}`,
     [ctx.d.listParam(ids, 'bigint')],
   );
   return rows.map(toPlace);
@@ -146,7 +146,7 @@ async function inFailedBatches(
   const where: string[] = [];
   const params: unknown[] = [];
   if (select.ids) {
-    where.push(`job_id IN ${d.idList('bigint')}`);
+    where.push(d.inList('job_id', 'bigint'));
     params.push(d.listParam(select.ids.map(Number), 'bigint'));
   }
   if (select.queue) {

@@ -24,12 +24,13 @@ export async function completeJobs(
   deleteFinished: boolean,
 ): Promise<CompletionResult> {
   if (items.length === 0) return { rejected: [] };
-  return ctx.driver.transaction(async (tx) => {
+  const batches = rounds(items);
+  const apply = async (exec: SqlExecutor) => {
     const rejected = new Set<number>();
-    for (const round of rounds(items)) {
+    for (const round of batches) {
       const applied = await applyRound(
         ctx,
-        tx,
+        exec,
         round.map((i) => items[i]!),
         now,
         deleteFinished,
@@ -37,7 +38,15 @@ export async function completeJobs(
       for (const i of round) if (!applied.has(canonicalId(items[i]!.jobId))) rejected.add(i);
     }
     return { rejected: items.filter((_, i) => rejected.has(i)).map((item) => item.jobId) };
-  });
+  };
+  // The usual batch (every job finished, or every one discarded) is one statement, atomic on
+  // its own: no transaction round trips.
+  const outcome = items[0]!.outcome;
+  const oneStatement =
+    batches.length === 1 &&
+    (outcome === 'finished' || outcome === 'discarded') &&
+    items.every((item) => item.outcome === outcome);
+  return oneStatement ? apply(ctx.driver) : ctx.driver.transaction(apply);
 }
 
 /** Graceful release: claims back to ready with the attempt given back. Returns how many. */

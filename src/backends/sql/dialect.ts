@@ -31,11 +31,21 @@ export interface Dialect {
    * (SQLite): there a few simple statements (SELECT then DELETE, multi-row VALUES) cost less.
    */
   readonly serverRoundTrips: boolean;
+  /**
+   * A data-modifying WITH feeds one statement into another (`WITH taken AS (DELETE ... RETURNING)
+   * UPDATE ... FROM taken`), so a claim step is one atomic statement.
+   */
+  readonly dataModifyingCte: boolean;
   /** Appended to a SELECT that picks rows to take: " FOR UPDATE SKIP LOCKED" or "". */
   readonly skipLocked: string;
-  /** A subquery yielding the values of one list parameter: `id IN ${idList()}`. */
-  idList(type: ColumnType): string;
-  /** Turns a JS array into the parameter idList and rowSource expect. */
+  /**
+   * A condition true when `column` is one of the values of one list parameter, planned as
+   * index lookups: `id IN (SELECT value FROM json_each(?))`, `id = ANY(?::bigint[])`.
+   */
+  inList(column: string, type: ColumnType): string;
+  /** A condition true when `column` is one of the values `select` returns, planned as index lookups. */
+  inSelect(column: string, select: string): string;
+  /** Turns a JS array into the parameter inList expects. */
   listParam(values: readonly unknown[], type: ColumnType): unknown;
   /**
    * A parenthesised table source of many rows, with columns c0, c1, ... in input order,

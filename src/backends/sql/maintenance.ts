@@ -21,7 +21,7 @@ export async function promoteScheduled(ctx: SqlContext, now: number, limit: numb
       })
     ).map(toPlace);
     if (places.length === 0) return 0;
-    await tx.run(`UPDATE ${t.jobs} SET state = 'ready' WHERE id IN ${d.idList('bigint')}`, [
+    await tx.run(`UPDATE ${t.jobs} SET state = 'ready' WHERE ${d.inList('id', 'bigint')}`, [
       d.listParam(
         places.map((p) => p.id),
         'bigint',
@@ -45,7 +45,7 @@ export async function clearFinished(
       [before, limit],
     );
     if (rows.length === 0) return 0;
-    return tx.run(`DELETE FROM ${t.jobs} WHERE id IN ${d.idList('bigint')}`, [
+    return tx.run(`DELETE FROM ${t.jobs} WHERE ${d.inList('id', 'bigint')}`, [
       d.listParam(
         rows.map((r) => num(r.id)),
         'bigint',

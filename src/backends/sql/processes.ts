@@ -27,7 +27,7 @@ export async function heartbeat(
 ): Promise<void> {
   if (processIds.length === 0) return;
   await driver.transaction((tx) =>
-    tx.run(`UPDATE ${t.processes} SET last_heartbeat_at = ? WHERE id IN ${d.idList('text')}`, [
+    tx.run(`UPDATE ${t.processes} SET last_heartbeat_at = ? WHERE ${d.inList('id', 'text')}`, [
       now,
       d.listParam(processIds, 'text'),
     ]),
@@ -62,7 +62,7 @@ export async function pruneProcesses(
     ).map(toProcessInfo);
     const deadIds = dead.map((p) => p.id);
     if (deadIds.length > 0) {
-      await tx.run(`DELETE FROM ${t.processes} WHERE id IN ${d.idList('text')}`, [
+      await tx.run(`DELETE FROM ${t.processes} WHERE ${d.inList('id', 'text')}`, [
         d.listParam(deadIds, 'text'),
       ]);
     }

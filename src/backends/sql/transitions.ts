@@ -62,7 +62,7 @@ export async function moveToReady(
   const { d, t } = ctx;
   await tx.run(
     `UPDATE ${t.jobs} SET state = 'ready', process_id = NULL, lease = NULL, run_at = NULL, finished_at = NULL,
-       attempts = attempts + ? WHERE id IN ${d.idList('bigint')}`,
+       attempts = attempts + ? WHERE ${d.inList('id', 'bigint')}`,
     [
       attemptsDelta,
       d.listParam(
@@ -82,7 +82,7 @@ export async function claimedBy(
 ): Promise<JobPlace[]> {
   if (processIds.length === 0) return [];
   const rows = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
-    `SELECT id, queue, priority FROM ${t.jobs} WHERE process_id IN ${d.idList('text')}${d.skipLocked}`,
+    `SELECT id, queue, priority FROM ${t.jobs} WHERE ${d.inList('process_id', 'text')}${d.skipLocked}`,
     [d.listParam(processIds, 'text')],
   );
   return rows.map(toPlace);
@@ -100,26 +100,37 @@ export interface TakeRows {
   readonly limit: number;
 }
 
+function pickSql({ d }: SqlContext, take: TakeRows, columns: string): string {
+  const where = take.where ? ` WHERE ${take.where}` : '';
+  return `SELECT ${columns} FROM ${take.table}${where} ORDER BY ${take.order} LIMIT ?${d.skipLocked}`;
+}
+
+/** One DELETE ... RETURNING that takes the rows (for dialects with RETURNING), and its parameters. */
+export function takeStatement(ctx: SqlContext, take: TakeRows): { sql: string; params: unknown[] } {
+  return {
+    sql: `DELETE FROM ${take.table} WHERE ${ctx.d.inSelect('job_id', pickSql(ctx, take, 'job_id'))} RETURNING ${take.columns}`,
+    params: [...take.params, take.limit],
+  };
+}
+
 /**
  * Deletes up to `limit` rows of a state table, first in `order`, and returns them (in no
  * particular order): one DELETE ... RETURNING where statements are round trips, else SELECT
  * then DELETE. Rows another transaction holds are skipped, so concurrent takers never wait
  * for each other nor take the same row.
  */
-export async function takeRows<T>({ d }: SqlContext, tx: SqlExecutor, take: TakeRows): Promise<T[]> {
-  const where = take.where ? ` WHERE ${take.where}` : '';
-  const picked = (columns: string) =>
-    `SELECT ${columns} FROM ${take.table}${where} ORDER BY ${take.order} LIMIT ?${d.skipLocked}`;
-  const params = [...take.params, take.limit];
+export async function takeRows<T>(ctx: SqlContext, tx: SqlExecutor, take: TakeRows): Promise<T[]> {
+  const { d } = ctx;
   if (d.returning && d.serverRoundTrips) {
-    return tx.all<T>(
-      `DELETE FROM ${take.table} WHERE job_id IN (${picked('job_id')}) RETURNING ${take.columns}`,
-      params,
-    );
+    const { sql, params } = takeStatement(ctx, take);
+    return tx.all<T>(sql, params);
   }
-  const rows = await tx.all<T & { job_id: unknown }>(picked(take.columns), params);
+  const rows = await tx.all<T & { job_id: unknown }>(pickSql(ctx, take, take.columns), [
+    ...take.params,
+    take.limit,
+  ]);
   if (rows.length > 0) {
-    await tx.run(`DELETE FROM ${take.table} WHERE job_id IN ${d.idList('bigint')}`, [
+    await tx.run(`DELETE FROM ${take.table} WHERE ${d.inList('job_id', 'bigint')}`, [
       d.listParam(
         rows.map((r) => num(r.job_id)),
         'bigint',

@@ -18,9 +18,11 @@ export function sqliteDialect(tables: Tables): Dialect {
     tables,
     returning: true,
     consecutiveInsertIds: true,
+    dataModifyingCte: false,
     serverRoundTrips: false,
     skipLocked: '',
-    idList: () => '(SELECT value FROM json_each(?))',
+    inList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
+    inSelect: (column, select) => `${column} IN (${select})`,
     listParam: (values) => JSON.stringify(values),
     rowSource(columns: readonly ColumnType[]): RowSource {
       const select = columns.map((_, i) => `value->>${i} AS c${i}`).join(', ');
