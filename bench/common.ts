@@ -29,11 +29,13 @@ export function printResults(title: string, results: readonly Result[]): void {
 
 /** Samples this process's RSS; `stop()` compares the first and last tenth of the samples. */
 export function sampleMemory(intervalMs: number) {
-  const samples: number[] = [];
+  // One sample at each end too, so a run shorter than the interval still has some.
+  const samples: number[] = [process.memoryUsage().rss];
   const timer = setInterval(() => samples.push(process.memoryUsage().rss), intervalMs);
   return {
     stop() {
       clearInterval(timer);
+      samples.push(process.memoryUsage().rss);
       const tenth = Math.max(1, Math.floor(samples.length / 10));
       const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
       const first = avg(samples.slice(0, tenth));
