@@ -10,6 +10,11 @@ export type {
   StoredError,
 } from './backend/types.ts';
 export { type InlineBackendOptions, inlineBackend } from './backends/inline/index.ts';
+export {
+  type PostgresBackendOptions,
+  type PostgresConnectionOptions,
+  postgresBackend,
+} from './backends/postgres/index.ts';
 export { type SqliteBackendOptions, sqliteBackend } from './backends/sqlite/index.ts';
 export type { EnqueueOptions, EnqueueRequest } from './client/enqueue.ts';
 export type { Middleware } from './client/middleware.ts';
