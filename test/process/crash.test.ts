@@ -20,7 +20,7 @@ describe('shigoto start: crashes', () => {
     const service = await h.startReady(config);
     const [worker] = await h.childrenOf(service, 'worker');
     // Five long jobs are surely running at the kill; the short ones keep the rest busy.
-    const accepted = await h.enqueueWork(30, (i) => (i < 5 ? 2500 : 100));
+    const accepted = await h.enqueueWork(30, (i) => (i < 5 ? 1500 : 100));
     const long = new Set(accepted.slice(0, 5));
     await h.waitFor(() => runsOn(h, worker!.pid).open.filter((id) => long.has(id)).length === 5, 'long runs');
     h.kill9(worker!.pid);
@@ -46,8 +46,7 @@ describe('shigoto start: crashes', () => {
       reruns.map((e) => (e.type === 'start' ? e.attempt : 0)),
       h.describe(report),
     ).toEqual(inFlight.map(() => 2));
-    expect((await h.client.jobs.counts()).claimed, h.describe(report)).toBe(0);
-    expect(await h.client.backend.listProcesses(), h.describe(report)).toEqual([]);
+    await h.expectNothingLeft(config);
   });
 
   it('kill -9 of the supervisor: the children notice and stop; a new start finishes everything', async () => {
@@ -70,10 +69,8 @@ describe('shigoto start: crashes', () => {
     await h.drain(config, accepted);
     const report = await h.report(accepted);
     h.expectClean(report);
-    expect(report.duplicated, h.describe(report)).toEqual([]);
-    expect((await h.client.jobs.counts()).claimed, h.describe(report)).toBe(0);
-    // The dead supervisor's row was pruned by the new one.
-    expect(await h.client.backend.listProcesses(), h.describe(report)).toEqual([]);
+    // Also: the dead supervisor's row was pruned by the new one.
+    await h.expectNothingLeft(config);
   });
 
   it('kill -9 of the supervisor, restarted at once while its orphans still run long jobs: no job runs twice', async () => {
@@ -93,7 +90,43 @@ describe('shigoto start: crashes', () => {
     expect(code, h.describe()).toBe(0);
     const report = await h.report(accepted);
     h.expectClean(report);
-    expect(report.duplicated, h.describe(report)).toEqual([]);
     expect(report.finishedRuns, h.describe(report)).toBe(5);
+    await h.expectNothingLeft(config);
+  });
+
+  it('repeated kill -9 of workers under load: nothing lost, reruns only for jobs the killed ones held', async () => {
+    const h = harness();
+    const config = h.writeConfig({
+      workers: [{ queues: ['*'], threads: 5, processes: 2, polling_interval: 0.02, bulk_read_size: 5 }],
+    });
+    const service = await h.startReady(config);
+    const accepted = await h.enqueueWork(400, (i) => 20 + (i % 5) * 10);
+    const victims: number[] = [];
+    for (let kill = 0; kill < 3; kill++) {
+      let victim: number | undefined;
+      await h.waitFor(
+        async () => {
+          const workers = await h.childrenOf(service, 'worker');
+          victim = workers.find((w) => !victims.includes(w.pid) && runsOn(h, w.pid).open.length > 0)?.pid;
+          return victim !== undefined;
+        },
+        `a busy worker to kill (kill ${kill + 1})`,
+      );
+      h.kill9(victim!);
+      victims.push(victim!);
+    }
+    await h.waitForAllDone(accepted);
+    service.signal('SIGTERM');
+    expect((await h.waitForExit(service)).code, h.describe()).toBe(0);
+
+    const report = await h.report(accepted);
+    const held = new Set(victims.flatMap((pid) => [...runsOn(h, pid).jobs]));
+    h.expectClean(report, held);
+    const states = await h.states();
+    expect(
+      accepted.filter((id) => states.get(id) !== 'finished'),
+      h.describe(report),
+    ).toEqual([]);
+    await h.expectNothingLeft(config);
   });
 });

@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,8 @@ import { type CheckReport, check, type Ledger, readLedger, summarize } from './c
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'src/cli/main.ts');
 const APP = join(ROOT, 'test/fixtures/process-app.ts');
+/** Node's compile cache for the services' source, kept between runs (it halves their start-up). */
+const COMPILE_CACHE = join(ROOT, 'node_modules/.cache/shigoto-process-tests');
 const LOG_TAIL_LINES = 40;
 export const DEFAULT_WAIT_MS = 20_000;
 
@@ -50,7 +52,7 @@ export class ServiceHarness {
     jobs: [work, spin],
     logger: createConsoleLogger({ level: 'silent' }),
   });
-  readonly #services: Array<Service & { readonly child: ChildProcess }> = [];
+  readonly #services: Service[] = [];
   readonly #configs = new Map<string, RawConfig>();
   /** pid → a time by which that process was dead (ends its open runs for the checker). */
   readonly deaths = new Map<number, number>();
@@ -74,6 +76,11 @@ export class ServiceHarness {
     return path;
   }
 
+  /** The pidfile a config written by writeConfig names. */
+  pidfile(configPath: string): string {
+    return this.#configs.get(configPath)!.pidfile as string;
+  }
+
   /** Spawns `shigoto start -c <config>` in its own process group, capturing its output. */
   start(configPath = this.writeConfig(), extraEnv: NodeJS.ProcessEnv = {}): Service {
     const name = `s${this.#services.length + 1}`;
@@ -82,7 +89,13 @@ export class ServiceHarness {
     );
     const child = spawn(process.execPath, ['--conditions=shigoto-source', CLI, 'start', '-c', configPath], {
       cwd: ROOT,
-      env: { ...env, ...extraEnv, [LEDGER_ENV]: this.ledgerPath, [INSTANCE_ENV]: name },
+      env: {
+        NODE_COMPILE_CACHE: COMPILE_CACHE,
+        ...env,
+        ...extraEnv,
+        [LEDGER_ENV]: this.ledgerPath,
+        [INSTANCE_ENV]: name,
+      },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -100,7 +113,6 @@ export class ServiceHarness {
     const service = {
       name,
       pid,
-      child,
       exit,
       get exited() {
         return exited;
@@ -215,6 +227,14 @@ export class ServiceHarness {
     const { code } = await this.waitForExit(service);
     expect(code, this.describe()).toBe(0);
     return service;
+  }
+
+  /** After every service stopped: no process registered, no job claimed, no pidfile of `configPaths`. */
+  async expectNothingLeft(...configPaths: string[]): Promise<void> {
+    const message = this.describe();
+    expect(await this.client.backend.listProcesses(), message).toEqual([]);
+    expect((await this.client.jobs.counts()).claimed, message).toBe(0);
+    for (const path of configPaths) expect(existsSync(this.pidfile(path)), message).toBe(false);
   }
 
   /** Waits until no accepted job is ready, scheduled or claimed. */

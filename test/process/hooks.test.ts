@@ -1,16 +1,7 @@
-import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { FAIL_HOOK_ENV } from '../fixtures/process-app.ts';
-import { type ServiceHarness, useServiceHarness } from './harness.ts';
-
-/** Nothing registered, nothing claimed, no pidfile. */
-async function expectNothingLeft(h: ServiceHarness, configPath: string): Promise<void> {
-  const message = h.describe();
-  expect(await h.client.backend.listProcesses(), message).toEqual([]);
-  expect((await h.client.jobs.counts()).claimed, message).toBe(0);
-  expect(existsSync(configPath.replace(/\.yml$/, '.pid')), message).toBe(false);
-}
+import { useServiceHarness } from './harness.ts';
 
 describe('shigoto start: lifecycle hooks', () => {
   const harness = useServiceHarness();
@@ -98,7 +89,7 @@ describe('shigoto start: lifecycle hooks', () => {
     expect(code, h.describe()).toBe(1);
     expect(service.output(), h.describe()).toMatch(/The onStart hook failed/);
     expect(h.hooks('onStop'), h.describe()).toHaveLength(1);
-    await expectNothingLeft(h, config);
+    await h.expectNothingLeft(config);
   });
 
   it('a failing onWorkerStart hook: the worker exits before its first claim and is restarted', async () => {
@@ -119,7 +110,7 @@ describe('shigoto start: lifecycle hooks', () => {
         attempts: 0,
       });
     }
-    await expectNothingLeft(h, config);
+    await h.expectNothingLeft(config);
   });
 
   it('a failing onStop hook: exit code 1, and the stop is otherwise complete', async () => {
@@ -129,6 +120,6 @@ describe('shigoto start: lifecycle hooks', () => {
     service.signal('SIGTERM');
     expect((await h.waitForExit(service)).code, h.describe()).toBe(1);
     expect(service.output(), h.describe()).toMatch(/The onStop hook failed/);
-    await expectNothingLeft(h, config);
+    await h.expectNothingLeft(config);
   });
 });

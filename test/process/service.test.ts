@@ -16,9 +16,7 @@ describe('shigoto start: pidfile and bad jobs', () => {
       new RegExp(`already running with pid ${first.pid} \\(pidfile .*shigoto\\.pid\\)`),
     );
     expect(first.exited, h.describe()).toBe(false);
-    expect(readFileSync(config.replace(/\.yml$/, '.pid'), 'utf8').trim(), h.describe()).toBe(
-      String(first.pid),
-    );
+    expect(readFileSync(h.pidfile(config), 'utf8').trim(), h.describe()).toBe(String(first.pid));
 
     first.signal('SIGTERM');
     expect((await h.waitForExit(first)).code, h.describe()).toBe(0);

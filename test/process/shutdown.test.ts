@@ -1,17 +1,13 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MAX_MS_ENV, SLOW_WORKER_STOP_ENV, work } from '../fixtures/process-app.ts';
 import { type Service, type ServiceHarness, useServiceHarness } from './harness.ts';
 
-/** After a stop: no job claimed, no process registered, no pidfile. */
+/** After a stop: nothing left behind, and the supervisor ran its onStop hook. */
 async function expectStoppedClean(h: ServiceHarness, service: Service, configPath: string): Promise<void> {
-  const message = h.describe();
-  expect((await h.client.jobs.counts()).claimed, message).toBe(0);
-  expect(await h.client.backend.listProcesses(), message).toEqual([]);
-  expect(existsSync(configPath.replace(/\.yml$/, '.pid')), message).toBe(false);
+  await h.expectNothingLeft(configPath);
   expect(
     h.hooks('onStop').map((e) => e.instance),
-    message,
+    h.describe(),
   ).toContain(service.name);
 }
 
@@ -158,7 +154,7 @@ describe('shigoto start: graceful and immediate stops', () => {
     const h = harness();
     // A slow onWorkerStop keeps the stopping worker (and the ignored job) alive a while longer.
     const a = await h.startReady(h.writeConfig({ shutdown_timeout: 1 }, 'a'), {
-      [SLOW_WORKER_STOP_ENV]: '1500',
+      [SLOW_WORKER_STOP_ENV]: '1000',
     });
     const { id } = await h.client.enqueue(work, { ms: 5000, ignoreAbort: true });
     await waitForStarts(h, 1);

@@ -49,6 +49,6 @@ describe('shigoto start: a paused service (Ctrl-Z, VM pause) next to a live one'
       message,
     ).toEqual([]);
     h.expectClean({ ...report, overlap: [] }, new Set(paused));
-    expect(await h.client.backend.listProcesses(), message).toEqual([]);
+    await h.expectNothingLeft();
   });
 });
