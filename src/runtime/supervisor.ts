@@ -40,6 +40,8 @@ export class Supervisor {
   readonly #logger: Logger;
   readonly #children = new Set<Child>();
   readonly #restartDelays = new Map<string, number>();
+  /** Restarts waiting out their backoff: cleared on stop, so they cannot hold the exit up. */
+  readonly #pendingRestarts = new Set<NodeJS.Timeout>();
   readonly #done = Promise.withResolvers<number>();
   #info = newProcessInfo('supervisor', 'supervisor', Date.now());
   #heartbeat: Heartbeat | undefined;
@@ -112,6 +114,7 @@ export class Supervisor {
       return;
     }
     this.#stopping = true;
+    for (const timer of this.#pendingRestarts) clearTimeout(timer);
     this.#logger.info(immediate ? 'Stopping now (QUIT)' : 'Stopping gracefully', {
       children: this.#children.size,
     });
@@ -227,9 +230,11 @@ export class Supervisor {
       signal,
       delayMs: delay,
     });
-    setTimeout(() => {
-      if (!this.#stopping) this.#fork(child.spec);
+    const timer = setTimeout(() => {
+      this.#pendingRestarts.delete(timer);
+      this.#fork(child.spec);
     }, delay);
+    this.#pendingRestarts.add(timer);
   }
 }
 
