@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useCli } from './cli-harness.ts';
+import { APP_PATH, useCli } from './cli-harness.ts';
 
 const cli = useCli();
 
@@ -119,6 +121,17 @@ describe('shigoto enqueue with bad input: exit 2, nothing written', () => {
     expect(result.stderr).toContain(message);
     expect(result.stderr).toContain('Usage: shigoto enqueue [options] <job> [args]');
     expect(existsSync(cli.dbPath)).toBe(false);
+  });
+
+  it('arguments over max_payload_bytes of the configuration', async () => {
+    await writeFile(
+      join(cli.dir, 'config/shigoto.yml'),
+      `app: ${JSON.stringify(APP_PATH)}\nbackend: {adapter: sqlite, path: storage/jobs.db}\nmax_payload_bytes: 100\n`,
+    );
+    const result = await cli.run(['enqueue', 'Greet', JSON.stringify({ name: 'x'.repeat(200) })]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^shigoto: Job payload is \d+ bytes, over the limit of 100 bytes/);
+    expect(await cli.jobCount()).toBe(0);
   });
 
   it('a missing job name', async () => {
