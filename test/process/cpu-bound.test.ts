@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { spin } from '../fixtures/process-app.ts';
-import { useServiceHarness } from './harness.ts';
+import { PROCESS_TEST, useServiceHarness } from './harness.ts';
 
-describe('shigoto start: CPU-bound jobs that block their event loop', () => {
+describe('shigoto start: CPU-bound jobs that block their event loop', PROCESS_TEST, () => {
   const harness = useServiceHarness();
 
   it('a job blocking its process past the alive threshold is not taken for dead (the supervisor beats for it)', async () => {

@@ -24,6 +24,11 @@ const APP = join(ROOT, 'test/fixtures/process-app.ts');
 const COMPILE_CACHE = join(ROOT, 'node_modules/.cache/shigoto-process-tests');
 const LOG_TAIL_LINES = 40;
 export const DEFAULT_WAIT_MS = 20_000;
+/**
+ * Options for the describe blocks: longer than any chain of waits, so that a stuck test fails
+ * in a wait (whose message has the ledger counts and the logs), not by vitest's timeout.
+ */
+export const PROCESS_TEST = { timeout: 120_000 };
 
 /** A running (or exited) `shigoto start`, with everything it printed. */
 export interface Service {

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { FAIL_HOOK_ENV } from '../fixtures/process-app.ts';
-import { useServiceHarness } from './harness.ts';
+import { PROCESS_TEST, useServiceHarness } from './harness.ts';
 
-describe('shigoto start: lifecycle hooks', () => {
+describe('shigoto start: lifecycle hooks', PROCESS_TEST, () => {
   const harness = useServiceHarness();
 
   it('runs onStart/onStop in the supervisor and onWorkerStart/onWorkerStop in each worker process', async () => {

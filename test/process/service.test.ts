@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { useServiceHarness } from './harness.ts';
+import { PROCESS_TEST, useServiceHarness } from './harness.ts';
 
-describe('shigoto start: pidfile and bad jobs', () => {
+describe('shigoto start: pidfile and bad jobs', PROCESS_TEST, () => {
   const harness = useServiceHarness();
 
   it('a second start with the same pidfile exits with code 6 and leaves the first one running', async () => {

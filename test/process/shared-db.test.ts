@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { executionsOf } from './checker.ts';
-import { useServiceHarness } from './harness.ts';
+import { PROCESS_TEST, useServiceHarness } from './harness.ts';
 
-describe('shigoto start: two supervisors on one SQLite file (as two hosts would run)', () => {
+describe('shigoto start: two supervisors on one SQLite file (as two hosts would run)', PROCESS_TEST, () => {
   const harness = useServiceHarness();
 
   it('share 400 jobs: both run some, none runs twice or is lost, and the file stays intact', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_MS_ENV, SLOW_WORKER_STOP_ENV, work } from '../fixtures/process-app.ts';
-import { type Service, type ServiceHarness, useServiceHarness } from './harness.ts';
+import { PROCESS_TEST, type Service, type ServiceHarness, useServiceHarness } from './harness.ts';
 
 /** After a stop: nothing left behind, and the supervisor ran its onStop hook. */
 async function expectStoppedClean(h: ServiceHarness, service: Service, configPath: string): Promise<void> {
@@ -21,7 +21,7 @@ async function waitForStarts(h: ServiceHarness, n: number): Promise<string[]> {
   return started;
 }
 
-describe('shigoto start: graceful and immediate stops', () => {
+describe('shigoto start: graceful and immediate stops', PROCESS_TEST, () => {
   const harness = useServiceHarness();
 
   it('TERM with jobs shorter than shutdown_timeout: they all finish, exit 0, nothing left behind', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { executionsOf } from './checker.ts';
-import { useServiceHarness } from './harness.ts';
+import { PROCESS_TEST, useServiceHarness } from './harness.ts';
 
-describe('shigoto start: a paused service (Ctrl-Z, VM pause) next to a live one', () => {
+describe('shigoto start: a paused service (Ctrl-Z, VM pause) next to a live one', PROCESS_TEST, () => {
   const harness = useServiceHarness();
 
   it('is pruned and its jobs run elsewhere; once resumed, it drops its stale runs and rejoins under new ids', async () => {
