@@ -1,3 +1,4 @@
+import { POSTGRES_DEFAULTS } from '../backends/postgres/index.ts';
 import { SQLITE_DEFAULTS } from '../backends/sqlite/index.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../job/envelope.ts';
 import { RUNTIME_DEFAULTS } from '../runtime/defaults.ts';
@@ -16,6 +17,11 @@ export const CONFIG_DEFAULTS = {
     path: 'storage/shigoto.db',
     synchronous: SQLITE_DEFAULTS.synchronous,
     tablePrefix: SQLITE_DEFAULTS.tablePrefix,
+  },
+  /** With adapter: postgres. Without a url, pg reads PGHOST, PGUSER, ... (libpq's variables). */
+  postgres: {
+    schema: POSTGRES_DEFAULTS.schema,
+    poolSize: POSTGRES_DEFAULTS.poolSize,
   },
   worker: RUNTIME_DEFAULTS.worker,
   dispatcher: RUNTIME_DEFAULTS.dispatcher,

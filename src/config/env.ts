@@ -55,20 +55,27 @@ function fromText(value: string, kind: EnvKind): unknown {
 }
 
 /**
- * `sqlite:path/to/file.db`, `sqlite:///absolute/path.db` or `sqlite::memory:`. The URL sets
- * the adapter and path; the file's other backend settings (table_prefix, synchronous) stay
- * when the file uses the same adapter.
+ * `sqlite:path/to/file.db`, `sqlite:///absolute/path.db`, `sqlite::memory:` or
+ * `postgres://user:password@host:port/database` (postgresql:// too). The URL sets the adapter
+ * and where the database is; the file's other backend settings (table_prefix, synchronous;
+ * schema, pool_size) stay when the file uses the same adapter.
  */
 function backendFromUrl(url: string, fileBackend: unknown): Record<string, unknown> {
-  const sqlite = /^sqlite:(?:\/\/)?(.+)$/.exec(url.trim());
-  if (!sqlite) {
+  const text = url.trim();
+  const sqlite = /^sqlite:(?:\/\/)?(.+)$/.exec(text);
+  const fromUrl = sqlite
+    ? { adapter: 'sqlite', path: sqlite[1] }
+    : /^postgres(ql)?:\/\/./.test(text)
+      ? { adapter: 'postgres', url: text }
+      : null;
+  if (!fromUrl) {
     throw new ConfigError('SHIGOTO_DATABASE_URL', [
-      `got ${JSON.stringify(url)}; expected sqlite:<path> (like sqlite:storage/shigoto.db or sqlite:///var/lib/app/jobs.db)`,
+      `got ${JSON.stringify(url)}; expected sqlite:<path> (like sqlite:storage/shigoto.db or sqlite:///var/lib/app/jobs.db) or postgres://user:password@host:port/database`,
     ]);
   }
   const sameAdapter =
     typeof fileBackend === 'object' &&
     fileBackend !== null &&
-    (fileBackend as { adapter?: unknown }).adapter === 'sqlite';
-  return { ...(sameAdapter ? fileBackend : {}), adapter: 'sqlite', path: sqlite[1] };
+    (fileBackend as { adapter?: unknown }).adapter === fromUrl.adapter;
+  return { ...(sameAdapter ? fileBackend : {}), ...fromUrl };
 }

@@ -1,13 +1,14 @@
 import type { z } from 'zod';
-import { configSchema, dispatcherSchema, sqliteSchema, workerSchema } from './schema.ts';
+import { configSchema, dispatcherSchema, postgresSchema, sqliteSchema, workerSchema } from './schema.ts';
 
-/** Which keys each section allows, to name them when a key is unknown. */
-function allowedKeys(path: readonly PropertyKey[]): string[] {
+/** Which keys each section allows (the backend's depend on its adapter), to name them when a key is unknown. */
+function allowedKeys(path: readonly PropertyKey[], input: unknown): string[] {
   const [section] = path;
   if (path.length === 0) return Object.keys(configSchema.shape);
   if (section === 'workers') return Object.keys(workerSchema.shape);
   if (section === 'dispatchers') return Object.keys(dispatcherSchema.shape);
-  return Object.keys(sqliteSchema.shape);
+  const adapter = valueAt(input, ['backend', 'adapter']).value;
+  return Object.keys((adapter === 'postgres' ? postgresSchema : sqliteSchema).shape);
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -57,7 +58,7 @@ export function describeIssues(
     const env = envSources.get(String(issue.path[0]));
     const from = env ? ` (from ${env})` : '';
     if (issue.code === 'unrecognized_keys') {
-      const allowed = allowedKeys(issue.path);
+      const allowed = allowedKeys(issue.path, input);
       const keys = issue.keys.map((k) => `"${k}"${didYouMean(k, allowed)}`).join(', ');
       const plural = issue.keys.length === 1 ? 'key' : 'keys';
       return `${where}${from}: unknown ${plural} ${keys}; allowed keys: ${allowed.join(', ')}`;

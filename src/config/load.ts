@@ -29,12 +29,24 @@ export interface SqliteConfig {
   readonly tablePrefix: string;
 }
 
+export interface PostgresConfig {
+  readonly adapter: 'postgres';
+  /** postgres://...; null: pg reads PGHOST, PGUSER, PGPASSWORD, ... */
+  readonly url: string | null;
+  readonly schema: string;
+  readonly poolSize: number;
+  /** Only SQLite has a file (so `backend.path` reads as undefined here). */
+  readonly path?: undefined;
+}
+
+export type BackendConfig = SqliteConfig | PostgresConfig;
+
 /** The configuration after defaults, env overrides and path resolution. */
 export interface ShigotoConfig {
   /** The file it came from, or null when only defaults and env were used. */
   readonly source: string | null;
   readonly appPath: string | null;
-  readonly backend: SqliteConfig;
+  readonly backend: BackendConfig;
   readonly workers: readonly WorkerConfig[];
   readonly dispatchers: readonly DispatcherConfig[];
   readonly processHeartbeatIntervalMs: number;
@@ -112,20 +124,33 @@ function checkTimings(config: ShigotoConfig, where: string): void {
   ]);
 }
 
+function resolveBackend(b: ParsedConfig['backend'], path: (p: string) => string): BackendConfig {
+  const d = CONFIG_DEFAULTS;
+  if (b?.adapter === 'postgres') {
+    return {
+      adapter: 'postgres',
+      url: b.url ?? null,
+      schema: b.schema ?? d.postgres.schema,
+      poolSize: b.pool_size ?? d.postgres.poolSize,
+    };
+  }
+  const dbPath = b?.path ?? d.backend.path;
+  return {
+    adapter: 'sqlite',
+    path: dbPath === ':memory:' ? dbPath : path(dbPath),
+    synchronous: b?.synchronous ?? d.backend.synchronous,
+    tablePrefix: b?.table_prefix ?? d.backend.tablePrefix,
+  };
+}
+
 function resolveConfig(c: ParsedConfig, source: string | null, path: (p: string) => string): ShigotoConfig {
   const d = CONFIG_DEFAULTS;
   const workers = c.workers ?? [{}];
   const dispatchers = c.dispatchers ?? [{}];
-  const dbPath = c.backend?.path ?? d.backend.path;
   return {
     source,
     appPath: c.app ? path(c.app) : null,
-    backend: {
-      adapter: 'sqlite',
-      path: dbPath === ':memory:' ? dbPath : path(dbPath),
-      synchronous: c.backend?.synchronous ?? d.backend.synchronous,
-      tablePrefix: c.backend?.table_prefix ?? d.backend.tablePrefix,
-    },
+    backend: resolveBackend(c.backend, path),
     workers: workers.map((w) => ({
       queues: w.queues ?? d.worker.queues,
       threads: w.threads ?? d.worker.threads,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidSchemaName, SCHEMA_NAME_RULE } from '../backends/postgres/index.ts';
 import { secondsOrDurationToMs } from '../util/duration.ts';
 import { assertQueuePattern } from '../util/names.ts';
 
@@ -104,10 +105,30 @@ export const sqliteSchema = z.strictObject(
   mapping('backend settings'),
 );
 
-export const backendSchema = z.discriminatedUnion('adapter', [sqliteSchema], {
+const POSTGRES_URL = 'a postgres:// URL (like postgres://user:password@db.example.com:5432/app)';
+
+export const postgresSchema = z.strictObject(
+  {
+    adapter: z.literal('postgres'),
+    url: z
+      .string({ error: POSTGRES_URL })
+      .regex(/^postgres(ql)?:\/\/./, { error: POSTGRES_URL })
+      .optional(),
+    schema: z
+      .string({ error: SCHEMA_NAME_RULE })
+      .refine(isValidSchemaName, { error: SCHEMA_NAME_RULE })
+      .optional(),
+    pool_size: positiveInt().optional(),
+  },
+  mapping('backend settings'),
+);
+
+export const backendSchema = z.discriminatedUnion('adapter', [sqliteSchema, postgresSchema], {
   // A bad or missing adapter is a union issue at backend.adapter; a non-mapping is a type issue.
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'one of "sqlite"' : 'a mapping with adapter: sqlite and its settings',
+    issue.code === 'invalid_union'
+      ? 'one of "sqlite", "postgres"'
+      : 'a mapping with adapter: sqlite or postgres and its settings',
 });
 
 const listOf = (what: string) => ({ error: `a list of ${what}, each starting with "- "` });

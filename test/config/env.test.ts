@@ -107,10 +107,10 @@ describe('SHIGOTO_DATABASE_URL', () => {
   });
 
   it('rejects other URLs, naming the variable and what is allowed', () => {
-    const error = catchConfigError(() => fromEnv({ SHIGOTO_DATABASE_URL: 'postgres://localhost/jobs' }));
+    const error = catchConfigError(() => fromEnv({ SHIGOTO_DATABASE_URL: 'mysql://localhost/jobs' }));
     expect(error.message).toContain('Invalid configuration in SHIGOTO_DATABASE_URL');
     expect(error.issues).toEqual([
-      'got "postgres://localhost/jobs"; expected sqlite:<path> (like sqlite:storage/shigoto.db or sqlite:///var/lib/app/jobs.db)',
+      'got "mysql://localhost/jobs"; expected sqlite:<path> (like sqlite:storage/shigoto.db or sqlite:///var/lib/app/jobs.db) or postgres://user:password@host:port/database',
     ]);
     expect(() => fromEnv({ SHIGOTO_DATABASE_URL: 'sqlite:' })).toThrow(/expected sqlite:<path>/);
   });

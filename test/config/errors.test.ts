@@ -92,8 +92,11 @@ describe('wrong types and values', () => {
     ['log_level: loud', 'log_level: got "loud"; expected one of "debug", "info", "warn", "error", "silent"'],
     ['app: 5', 'app: got 5; expected the path of the app module'],
     ['app: ""', 'app: got ""; expected the path of the app module'],
-    ['backend: sqlite', 'backend: got "sqlite"; expected a mapping with adapter: sqlite and its settings'],
-    ['backend: {adapter: postgres}', 'backend.adapter: got "postgres"; expected one of "sqlite"'],
+    [
+      'backend: sqlite',
+      'backend: got "sqlite"; expected a mapping with adapter: sqlite or postgres and its settings',
+    ],
+    ['backend: {adapter: mysql}', 'backend.adapter: got "mysql"; expected one of "sqlite", "postgres"'],
     ['backend: {path: x.db}', 'backend.adapter: got nothing (the key is missing); expected one of "sqlite"'],
     [
       'backend: {adapter: sqlite, synchronous: off}',

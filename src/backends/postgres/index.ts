@@ -27,15 +27,17 @@ export const POSTGRES_DEFAULTS = {
 /** The schema name becomes an identifier in every statement, so only plain lowercase names pass. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+export const SCHEMA_NAME_RULE =
+  'a lowercase letter or _, then up to 62 lowercase letters, digits and _ (not starting with pg_, which PostgreSQL reserves)';
+
+export function isValidSchemaName(schema: unknown): schema is string {
+  return typeof schema === 'string' && SCHEMA_NAME.test(schema) && !schema.startsWith('pg_');
+}
+
 export function validSchemaName(schema: unknown): string {
-  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
+  if (!isValidSchemaName(schema)) {
     throw new InvalidInputError(
-      `Invalid PostgreSQL schema name ${JSON.stringify(schema)}: use 1 to 63 lowercase letters, digits and _, not starting with a digit`,
-    );
-  }
-  if (schema.startsWith('pg_')) {
-    throw new InvalidInputError(
-      `Invalid PostgreSQL schema name "${schema}": names starting with pg_ are reserved`,
+      `Invalid PostgreSQL schema name ${JSON.stringify(schema)}: expected ${SCHEMA_NAME_RULE}`,
     );
   }
   return schema;

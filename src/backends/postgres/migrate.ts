@@ -39,5 +39,10 @@ export function migratePostgres(driver: PostgresDriver, schema: string): Promise
 
 /** The same as one SQL script, for `shigoto migrate --print`. */
 export function postgresMigrationScript(schema: string): string {
-  return migrationScript(postgresMigrations(schema), migrationsTable(schema), ['BEGIN;', ...opening(schema)]);
+  return migrationScript(
+    postgresMigrations(schema),
+    migrationsTable(schema),
+    ['BEGIN;', ...opening(schema)],
+    '(extract(epoch FROM clock_timestamp()) * 1000)::bigint',
+  );
 }

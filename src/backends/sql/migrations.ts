@@ -69,19 +69,21 @@ export async function applyMigrations(
 /**
  * The SQL `applyMigrations` would run, as one script for teams who migrate by hand: every
  * migration with its record, inside one transaction opened by `begin` (which may also take
- * the database's migration lock).
+ * the database's migration lock). `nowMs` is the database's expression for the time in ms,
+ * so the same configuration always prints the same script.
  */
 export function migrationScript(
   migrations: readonly Migration[],
   table: string,
   begin: readonly string[],
+  nowMs: string,
 ): string {
   const parts = [...begin, `${migrationsTableSql(table)};`];
   for (const m of migrations) {
     parts.push(
       `\n-- ${String(m.version).padStart(3, '0')}_${m.name}`,
       m.sql.trim(),
-      `INSERT INTO ${table} (version, name, applied_at) VALUES (${m.version}, '${m.name}', ${Date.now()});`,
+      `INSERT INTO ${table} (version, name, applied_at) VALUES (${m.version}, '${m.name}', ${nowMs});`,
     );
   }
   parts.push('COMMIT;');

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Backend } from '../../backend/types.ts';
 import { SqlBackend } from '../sql/backend.ts';
-import { loadMigrations } from '../sql/migrations.ts';
+import type { Tables } from '../sql/dialect.ts';
+import { loadMigrations, type Migration, migrationScript } from '../sql/migrations.ts';
 import { sqliteDialect, sqliteTables } from './dialect.ts';
 import { SqliteDriver, type Synchronous } from './driver.ts';
 
@@ -32,14 +33,14 @@ export const SQLITE_DEFAULTS = {
 /** The embedded default: one file, WAL mode, shared safely by several processes on one machine. */
 export function sqliteBackend(options: SqliteBackendOptions): Backend {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const tables = sqliteTables(options.tablePrefix ?? SQLITE_DEFAULTS.tablePrefix);
+  const prefix = options.tablePrefix ?? SQLITE_DEFAULTS.tablePrefix;
+  const tables = sqliteTables(prefix);
   const driver = new SqliteDriver({
     path: options.path,
     synchronous: options.synchronous ?? SQLITE_DEFAULTS.synchronous,
     busyTimeoutMs: SQLITE_DEFAULTS.busyTimeoutMs,
     busyDeadlineMs: options.busyDeadlineMs ?? SQLITE_DEFAULTS.busyDeadlineMs,
   });
-  const migrationsTable = `${options.tablePrefix ?? SQLITE_DEFAULTS.tablePrefix}migrations`;
   return new SqlBackend({
     name: 'sqlite',
     capabilities: {
@@ -48,8 +49,24 @@ export function sqliteBackend(options: SqliteBackendOptions): Backend {
       transactionalEnqueue: false,
     },
     context: { driver, d: sqliteDialect(tables), t: tables },
-    migrate: () =>
-      driver.migrate(loadMigrations(new URL('./migrations/', import.meta.url), tables), migrationsTable),
+    migrate: () => driver.migrate(sqliteMigrations(tables), `${prefix}migrations`),
     deleteFinished: options.deleteFinished ?? false,
   });
+}
+
+function sqliteMigrations(tables: Tables): Migration[] {
+  return loadMigrations(new URL('./migrations/', import.meta.url), tables);
+}
+
+/** The SQL migrate() runs, for teams who migrate by hand (`shigoto migrate --print`). */
+export function sqliteMigrationSql(options: { tablePrefix?: string } = {}): string {
+  const prefix = options.tablePrefix ?? SQLITE_DEFAULTS.tablePrefix;
+  // julianday works in every SQLite version a team's sqlite3 shell may have.
+  const nowMs = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+  return migrationScript(
+    sqliteMigrations(sqliteTables(prefix)),
+    `${prefix}migrations`,
+    ['BEGIN IMMEDIATE;'],
+    nowMs,
+  );
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadApp } from '../../config/app.ts';
+import { backendLocation } from '../../config/backend.ts';
 import { loadConfig } from '../../config/load.ts';
 import { Supervisor } from '../../runtime/supervisor.ts';
 import { createConsoleLogger } from '../../util/logger.ts';
@@ -27,7 +28,7 @@ export function registerStart(program: Command): void {
       const shigoto = await createClient(config, app, logger);
       logger.info('Configuration loaded', {
         config: config.source ?? '(defaults)',
-        backend: `${config.backend.adapter}:${config.backend.path}`,
+        backend: `${config.backend.adapter}:${backendLocation(config.backend)}`,
         jobs: shigoto.registry.names().join(',') || '(none)',
       });
       const supervisor = new Supervisor(config, shigoto);

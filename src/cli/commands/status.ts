@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { backendLocation, publicBackend } from '../../config/backend.ts';
 import { type GlobalOptions, withContext } from '../context.ts';
 import { age, table } from '../output.ts';
 import { publicProcess, publicQueue } from '../records.ts';
@@ -15,14 +16,14 @@ export function registerStatus(program: Command): void {
           shigoto.jobs.counts(),
         ]);
         const status = {
-          backend: config.backend,
+          backend: publicBackend(config.backend),
           processes: processes.map(publicProcess),
           queues: queues.map(publicQueue),
           counts,
         };
         out.result(status, () =>
           [
-            `Backend: ${config.backend.adapter} ${config.backend.path}`,
+            `Backend: ${config.backend.adapter} ${backendLocation(config.backend)}`,
             '',
             'Processes:',
             table(
