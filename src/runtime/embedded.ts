@@ -9,7 +9,7 @@ import { RUNTIME_DEFAULTS } from './defaults.ts';
 import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 import type { ExecutorDeps } from './executor.ts';
 import { Heartbeat } from './heartbeat.ts';
-import type { LifecycleHooks } from './hooks.ts';
+import { type LifecycleHooks, threadErrorHandler } from './hooks.ts';
 import { Pruner } from './pruner.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
 
@@ -46,10 +46,7 @@ export async function startEmbedded(
   options: EmbeddedOptions = {},
 ): Promise<RunningRuntime> {
   const now = deps.now;
-  const onError = (error: unknown) =>
-    deps.hooks.onThreadError
-      ? deps.hooks.onThreadError(error)
-      : deps.logger.error('Runtime error', { error });
+  const onError = threadErrorHandler(deps.hooks, deps.logger);
   const workerOptions: WorkerOptions[] = (options.workers ?? [{}]).map((w) =>
     checkWorkerOptions({ ...RUNTIME_DEFAULTS.worker, ...w }),
   );
@@ -121,11 +118,12 @@ export async function startEmbedded(
       return stopping;
     },
   };
-  for (const worker of workers) worker.start();
-  dispatcher?.start();
   try {
+    // Hooks run before the first claim, as in `shigoto start`.
     await deps.hooks.onStart?.({ shigoto: deps.shigoto });
     for (const w of workerOptions) await deps.hooks.onWorkerStart?.({ processId: info.id, queues: w.queues });
+    for (const worker of workers) worker.start();
+    dispatcher?.start();
   } catch (error) {
     // A failing start hook must not leave a runtime running that nobody can stop.
     await runtime.stop({ immediate: true }).catch(() => undefined);
