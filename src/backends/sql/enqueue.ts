@@ -1,7 +1,9 @@
 import type { NewJob } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
+import type { SqlExecutor } from './driver.ts';
+import { num } from './rows.ts';
 import { insertReady, insertScheduled, type JobPlace } from './transitions.ts';
-import { type Column, insertReturningIds } from './values.ts';
+import { type Column, insertReturningIds, sourceChunks, sourceInsert } from './values.ts';
 
 const JOB_COLUMNS: readonly Column[] = [
   ['name', 'text'],
@@ -15,10 +17,9 @@ const JOB_COLUMNS: readonly Column[] = [
   ['run_at', 'bigint'],
 ];
 
-/** Inserts every job, its ready or scheduled row and its queue in one transaction. */
+/** Inserts every job, its ready or scheduled row and its queue, all visible at once. */
 export async function enqueueJobs(ctx: SqlContext, jobs: readonly NewJob[], now: number): Promise<string[]> {
   if (jobs.length === 0) return [];
-  const { driver, d, t } = ctx;
   const due = jobs.map((job) => job.runAt === null || job.runAt <= now);
   const jobRows = jobs.map((job, i) => [
     job.name,
@@ -31,9 +32,46 @@ export async function enqueueJobs(ctx: SqlContext, jobs: readonly NewJob[], now:
     now,
     due[i] ? null : job.runAt,
   ]);
+  const ids = ctx.d.dataModifyingCte
+    ? await insertWithStateRows(ctx, jobRows, now)
+    : await insertThenStateRows(ctx, jobs, jobRows, due, now);
+  return ids.map(String);
+}
+
+/** One statement per chunk: the jobs rows feed their ready, scheduled and queue rows. */
+async function insertWithStateRows(ctx: SqlContext, jobRows: unknown[][], now: number): Promise<number[]> {
+  const { driver, d, t } = ctx;
+  const insert = sourceInsert(ctx, t.jobs, JOB_COLUMNS);
+  const sql = `WITH j AS (${insert.sql} RETURNING id, queue, priority, state, run_at),
+    r AS (INSERT INTO ${t.ready} (job_id, queue, priority) SELECT id, queue, priority FROM j WHERE state = 'ready'),
+    s AS (INSERT INTO ${t.scheduled} (job_id, queue, priority, run_at)
+      SELECT id, queue, priority, run_at FROM j WHERE state = 'scheduled'),
+    q AS (${d.insertIgnore(t.queues, 'name, created_at', 'SELECT queue, ? FROM j GROUP BY queue')})
+    SELECT id FROM j`;
+  const chunks = sourceChunks(jobRows);
+  const run = async (exec: SqlExecutor) => {
+    // Sent together: where the driver pipelines, the database stores one chunk while the next
+    // is still on its way. One statement hands out ids in row order, so sorting restores it.
+    const chunkIds = await Promise.all(
+      chunks.map((chunk) => exec.all<{ id: unknown }>(sql, [...insert.params(chunk), now])),
+    );
+    return chunkIds.flatMap((rows) => rows.map((r) => num(r.id)).sort((a, b) => a - b));
+  };
+  // One chunk is one statement, atomic on its own: no transaction round trips.
+  return chunks.length === 1 ? run(driver) : driver.transaction(run);
+}
+
+/** The jobs rows first (their ids come back), then the state and queue rows, in one transaction. */
+function insertThenStateRows(
+  ctx: SqlContext,
+  jobs: readonly NewJob[],
+  jobRows: unknown[][],
+  due: readonly boolean[],
+  now: number,
+): Promise<number[]> {
+  const { driver, d, t } = ctx;
   const queueSource = d.rowSource(['text', 'bigint']);
   const queueRows = [...new Set(jobs.map((job) => job.queue))].map((queue) => [queue, now]);
-
   return driver.transaction(async (tx) => {
     const ids = await insertReturningIds(ctx, tx, t.jobs, JOB_COLUMNS, jobRows);
     const ready: JobPlace[] = [];
@@ -49,6 +87,6 @@ export async function enqueueJobs(ctx: SqlContext, jobs: readonly NewJob[], now:
       d.insertIgnore(t.queues, 'name, created_at', `SELECT c0, c1 FROM ${queueSource.sql} AS src WHERE true`),
       queueSource.params(queueRows),
     );
-    return ids.map(String);
+    return ids;
   });
 }

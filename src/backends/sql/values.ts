@@ -8,8 +8,11 @@ export type Column = readonly [name: string, type: ColumnType];
 
 /** Most rows one multi-row INSERT carries; chunks come in powers of two so few statements get prepared. */
 const MAX_ROWS = 256;
-/** Most rows one rowSource INSERT carries, so one statement's parameters stay a few MB at most. */
-const MAX_SOURCE_ROWS = 5000;
+/**
+ * Most rows one rowSource INSERT carries: small enough that a pipelined bulk insert keeps the
+ * database busy while the next chunk is encoded, large enough to amortize the statement.
+ */
+const MAX_SOURCE_ROWS = 1000;
 
 const sqlCache = new Map<string, string>();
 
@@ -52,7 +55,8 @@ export async function insertValues(
   rows: readonly (readonly unknown[])[],
 ): Promise<void> {
   if (ctx.d.serverRoundTrips) {
-    await insertFromSource(ctx, tx, table, columns, rows, '');
+    const insert = sourceInsert(ctx, table, columns);
+    for (const chunk of sourceChunks(rows)) await tx.run(insert.sql, insert.params(chunk));
     return;
   }
   let offset = 0;
@@ -68,18 +72,12 @@ export async function insertValues(
  * as SQLite), otherwise from RETURNING.
  */
 export async function insertReturningIds(
-  ctx: SqlContext,
+  { d }: SqlContext,
   tx: SqlExecutor,
   table: string,
   columns: readonly Column[],
   rows: readonly (readonly unknown[])[],
 ): Promise<number[]> {
-  const { d } = ctx;
-  // One statement hands out ids in row order, so sorting what RETURNING gives restores input order.
-  const sorted = (returned: { id: unknown }[]) => returned.map((r) => num(r.id)).sort((a, b) => a - b);
-  if (d.serverRoundTrips) {
-    return (await insertFromSource(ctx, tx, table, columns, rows, ' RETURNING id')).flatMap(sorted);
-  }
   const ids: number[] = [];
   let offset = 0;
   for (const size of chunkSizes(rows.length)) {
@@ -89,31 +87,38 @@ export async function insertReturningIds(
       const firstId = await tx.insert(valuesSql(table, columns, size, ''), params);
       for (let i = 0; i < size; i++) ids.push(firstId + i);
     } else {
-      ids.push(
-        ...sorted(await tx.all<{ id: unknown }>(valuesSql(table, columns, size, ' RETURNING id'), params)),
+      // One statement hands out ids in row order, so sorting restores input order.
+      const returned = await tx.all<{ id: unknown }>(
+        valuesSql(table, columns, size, ' RETURNING id'),
+        params,
       );
+      ids.push(...returned.map((r) => num(r.id)).sort((a, b) => a - b));
     }
   }
   return ids;
 }
 
-/** INSERT ... SELECT from the dialect's rowSource, chunk by chunk; returns each chunk's rows. */
-async function insertFromSource(
-  { d }: SqlContext,
-  tx: SqlExecutor,
-  table: string,
-  columns: readonly Column[],
-  rows: readonly (readonly unknown[])[],
-  returning: string,
-): Promise<{ id: unknown }[][]> {
+export interface SourceInsert {
+  /** `INSERT INTO table (columns) SELECT c0, c1, ... FROM <rowSource> AS src` */
+  readonly sql: string;
+  params(rows: readonly (readonly unknown[])[]): unknown[];
+}
+
+/** An INSERT fed by the dialect's rowSource: any number of rows in one statement. */
+export function sourceInsert({ d }: SqlContext, table: string, columns: readonly Column[]): SourceInsert {
   const src = d.rowSource(columns.map(([, type]) => type));
   const select = columns.map((_, i) => `c${i}`).join(', ');
-  const sql = `INSERT INTO ${table} (${names(columns)}) SELECT ${select} FROM ${src.sql} AS src${returning}`;
-  const results: { id: unknown }[][] = [];
+  return {
+    sql: `INSERT INTO ${table} (${names(columns)}) SELECT ${select} FROM ${src.sql} AS src`,
+    params: (rows) => src.params(rows),
+  };
+}
+
+/** Splits rows into the chunks one rowSource statement carries. */
+export function sourceChunks<T>(rows: readonly T[]): T[][] {
+  const chunks: T[][] = [];
   for (let offset = 0; offset < rows.length; offset += MAX_SOURCE_ROWS) {
-    const params = src.params(rows.slice(offset, offset + MAX_SOURCE_ROWS));
-    if (returning) results.push(await tx.all<{ id: unknown }>(sql, params));
-    else await tx.run(sql, params);
+    chunks.push(rows.slice(offset, offset + MAX_SOURCE_ROWS));
   }
-  return results;
+  return chunks;
 }
