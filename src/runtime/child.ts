@@ -4,6 +4,7 @@ import { backendFromConfig } from '../config/backend.ts';
 import type { ShigotoConfig } from '../config/load.ts';
 import { createConsoleLogger } from '../util/logger.ts';
 import { newProcessInfo } from '../util/process-info.ts';
+import { RUNTIME_DEFAULTS } from './defaults.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { threadErrorHandler } from './hooks.ts';
@@ -109,7 +110,7 @@ export async function runChild(spec: ChildSpec): Promise<void> {
         pollingIntervalMs: d.pollingIntervalMs,
         batchSize: d.batchSize,
         clearFinishedAfterMs: config.clearFinishedJobsAfterMs,
-        clearIntervalMs: Math.min(3_600_000, config.clearFinishedJobsAfterMs),
+        clearIntervalMs: Math.min(RUNTIME_DEFAULTS.clearFinishedIntervalMs, config.clearFinishedJobsAfterMs),
       },
     );
     dispatcher.start();

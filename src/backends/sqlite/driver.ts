@@ -33,10 +33,16 @@ export class SqliteDriver implements SqlDriver {
     this.#options = options;
     try {
       this.#db = new Database(options.path, { timeout: options.busyTimeoutMs });
+      this.#withBusyRetrySync(() => this.#db.pragma('journal_mode = WAL'));
     } catch (error) {
-      throw new BackendUnavailableError(`Cannot open SQLite database at ${options.path}`, { cause: error });
+      const reason =
+        (error as { code?: string }).code === 'SQLITE_NOTADB'
+          ? 'the file is not a SQLite database'
+          : (error as Error).message;
+      throw new BackendUnavailableError(`Cannot open SQLite database at ${options.path}: ${reason}`, {
+        cause: error,
+      });
     }
-    this.#withBusyRetrySync(() => this.#db.pragma('journal_mode = WAL'));
     this.#db.pragma(`synchronous = ${options.synchronous.toUpperCase()}`);
     this.#db.pragma('temp_store = MEMORY');
     this.#db.pragma('cache_size = -32000');

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Backend } from '../../backend/types.ts';
+import { BackendUnavailableError } from '../../errors.ts';
 import { SqlBackend } from '../sql/backend.ts';
 import type { Tables } from '../sql/dialect.ts';
 import { loadMigrations, type Migration, migrationScript } from '../sql/migrations.ts';
@@ -32,7 +33,18 @@ export const SQLITE_DEFAULTS = {
 
 /** The embedded default: one file, WAL mode, shared safely by several processes on one machine. */
 export function sqliteBackend(options: SqliteBackendOptions): Backend {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  if (options.path !== ':memory:') {
+    try {
+      mkdirSync(dirname(options.path), { recursive: true });
+    } catch (error) {
+      throw new BackendUnavailableError(
+        `Cannot create the folder of SQLite database ${options.path}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
   const prefix = options.tablePrefix ?? SQLITE_DEFAULTS.tablePrefix;
   const tables = sqliteTables(prefix);
   const driver = new SqliteDriver({
