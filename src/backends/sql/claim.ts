@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type ClaimStep, planClaimSteps } from '../../backend/queue-selection.ts';
 import type { ClaimedJob } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { CLAIM_COLUMNS, num, toClaimedJob } from './rows.ts';
-import { type TakeRows, takeRows, takeStatement } from './transitions.ts';
+import { type TakeRows, takeRows, takeStatement, takesInOrder } from './transitions.ts';
 
 interface ClaimParams {
   readonly queues: readonly string[];
@@ -14,47 +13,52 @@ interface ClaimParams {
 
 type Row = Record<string, unknown>;
 
-/** Takes up to `limit` ready jobs for a process, in queue-list order, then priority, then FIFO. */
+/**
+ * Takes up to `limit` ready jobs for a process: queue patterns in list order (each an exact
+ * name, "prefix*" or "*", paused queues skipped), then priority, then FIFO. Each pattern is
+ * one condition on the ready table, so no queue list is read first.
+ */
 export async function claimJobs(ctx: SqlContext, params: ClaimParams): Promise<ClaimedJob[]> {
-  const { driver, d, t } = ctx;
-  if (params.limit <= 0) return [];
-  // One look, outside any transaction: an idle poll takes no lock and writes nothing.
-  const known = await driver.all<{ name: string; paused_at: unknown }>(
-    `SELECT name, paused_at FROM ${t.queues} WHERE EXISTS (SELECT 1 FROM ${t.ready})`,
-  );
-  if (known.length === 0) return [];
-  const steps = planClaimSteps(
-    params.queues,
-    known.map((q) => ({ name: q.name, paused: q.paused_at !== null })),
-  );
-  if (steps.length === 0) return [];
-
+  const { driver, d } = ctx;
+  if (params.limit <= 0 || params.queues.length === 0) return [];
   const lease = randomUUID();
-  let rows: Row[];
-  if (d.dataModifyingCte) {
-    const claim = (exec: SqlExecutor) => claimStepByStep(ctx, exec, steps, params, lease);
-    // One step is one statement, atomic on its own: no transaction round trips.
-    rows = steps.length === 1 ? await claim(driver) : await driver.transaction(claim);
-  } else {
-    rows = await driver.transaction((tx) => takeThenClaim(ctx, tx, steps, params, lease));
+  // With data-modifying WITH, one pattern is one statement, atomic on its own: no transaction,
+  // and an idle poll finds nothing and writes nothing.
+  if (d.dataModifyingCte && params.queues.length === 1) {
+    return (await claimPatternByPattern(ctx, driver, params, lease)).map((row) => toClaimedJob(row, lease));
   }
+  // Otherwise look first, outside any transaction: an idle poll takes no lock.
+  if (!(await anyReady(ctx))) return [];
+  const rows = await driver.transaction((tx) =>
+    d.dataModifyingCte
+      ? claimPatternByPattern(ctx, tx, params, lease)
+      : takeThenClaim(ctx, tx, params, lease),
+  );
   return rows.map((row) => toClaimedJob(row, lease));
 }
 
-/** Each step one statement: `WITH taken AS (DELETE FROM ready ...) UPDATE jobs ... FROM taken`. */
-async function claimStepByStep(
+/** Walks the claim index (EXISTS would scan the table, over every row claimed since the last vacuum). */
+async function anyReady({ driver, t }: SqlContext): Promise<boolean> {
+  const rows = await driver.all(`SELECT job_id FROM ${t.ready} ORDER BY priority, job_id LIMIT 1`);
+  return rows.length > 0;
+}
+
+/** Each pattern one statement: `WITH taken AS (DELETE FROM ready ...) UPDATE jobs ... FROM taken`. */
+async function claimPatternByPattern(
   ctx: SqlContext,
   exec: SqlExecutor,
-  steps: readonly ClaimStep[],
   params: ClaimParams,
   lease: string,
 ): Promise<Row[]> {
   const claimed: Row[] = [];
-  for (const step of steps) {
+  for (const pattern of params.queues) {
     const remaining = params.limit - claimed.length;
     if (remaining <= 0) break;
     // taken carries job_id alone, so RETURNING's columns can only mean the jobs row's.
-    const take = takeStatement(ctx, { ...stepTake(ctx, step, remaining), columns: 'job_id' });
+    const take = takeStatement(ctx, {
+      ...patternTake(ctx, pattern, remaining, pausedBySubquery(ctx)),
+      columns: 'job_id',
+    });
     const rows = await exec.all<Row>(
       `WITH taken AS (${take.sql}) ${claimUpdate(ctx)} FROM taken WHERE id = taken.job_id RETURNING ${CLAIM_COLUMNS}`,
       [...take.params, params.processId, lease],
@@ -64,25 +68,33 @@ async function claimStepByStep(
   return claimed;
 }
 
-/** All steps' ready rows first, then one UPDATE of their jobs rows. */
+/** Every pattern's ready rows first, then one UPDATE of their jobs rows. */
 async function takeThenClaim(
   ctx: SqlContext,
   tx: SqlExecutor,
-  steps: readonly ClaimStep[],
   params: ClaimParams,
   lease: string,
 ): Promise<Row[]> {
   const { d, t } = ctx;
+  // Statements are local calls here: reading the paused queues once is cheaper than a
+  // subquery in every pattern's statement.
+  const pausedNames = await tx.all<{ name: string }>(
+    `SELECT name FROM ${t.queues} WHERE paused_at IS NOT NULL`,
+  );
+  const paused = pausedByList(
+    ctx,
+    pausedNames.map((q) => q.name),
+  );
   const ids: number[] = [];
-  for (const step of steps) {
+  for (const pattern of params.queues) {
     const remaining = params.limit - ids.length;
     if (remaining <= 0) break;
     const picked = await takeRows<{ job_id: unknown; priority: unknown }>(
       ctx,
       tx,
-      stepTake(ctx, step, remaining),
+      patternTake(ctx, pattern, remaining, paused),
     );
-    picked.sort((a, b) => byPriorityThenId(a.priority, a.job_id, b.priority, b.job_id));
+    if (!takesInOrder(d)) picked.sort((a, b) => byPriorityThenId(a.priority, a.job_id, b.priority, b.job_id));
     ids.push(...picked.map((row) => num(row.job_id)));
   }
   if (ids.length === 0) return [];
@@ -112,17 +124,38 @@ function byPriorityThenId(pa: unknown, ia: unknown, pb: unknown, ib: unknown): n
   return num(pa) - num(pb) || num(ia) - num(ib);
 }
 
-/** Which ready rows one step takes (queue order is the caller's; priority and FIFO order is restored by sorting). */
-function stepTake({ d, t }: SqlContext, step: ClaimStep, limit: number): TakeRows {
-  const take = { table: t.ready, columns: 'job_id, priority', order: 'priority, job_id', limit };
-  if (step.kind === 'all') {
-    if (step.exclude.length === 0) return { ...take, where: '', params: [] };
-    return {
-      ...take,
-      where: `NOT (${d.inList('queue', 'text')})`,
-      params: [d.listParam(step.exclude, 'text')],
-    };
+/** A condition that leaves out the ready rows of paused queues, with its parameters. */
+interface PausedFilter {
+  readonly where: string;
+  readonly params: readonly unknown[];
+}
+
+function pausedBySubquery({ d, t }: SqlContext): PausedFilter {
+  const paused = `SELECT name FROM ${t.queues} WHERE paused_at IS NOT NULL`;
+  return { where: `NOT (${d.inSelect('queue', paused)})`, params: [] };
+}
+
+function pausedByList({ d }: SqlContext, names: readonly string[]): PausedFilter {
+  if (names.length === 0) return { where: '', params: [] };
+  return { where: `NOT (${d.inList('queue', 'text')})`, params: [d.listParam(names, 'text')] };
+}
+
+/**
+ * The ready rows one pattern selects, first by priority then FIFO (the order is restored by
+ * sorting what is taken): "*" every queue, "prefix*" every queue starting with prefix, else
+ * one queue; paused queues never.
+ */
+function patternTake(ctx: SqlContext, pattern: string, limit: number, paused: PausedFilter): TakeRows {
+  const take = { table: ctx.t.ready, columns: 'job_id, priority', order: 'priority, job_id', limit };
+  const where = (condition: string, params: readonly unknown[]) => ({
+    ...take,
+    where: [condition, paused.where].filter(Boolean).join(' AND '),
+    params: [...params, ...paused.params],
+  });
+  if (pattern === '*') return where('', []);
+  if (pattern.endsWith('*')) {
+    const prefix = pattern.slice(0, -1);
+    return where('substr(queue, 1, ?) = ?', [prefix.length, prefix]);
   }
-  if (step.names.length === 1) return { ...take, where: 'queue = ?', params: [step.names[0]] };
-  return { ...take, where: d.inList('queue', 'text'), params: [d.listParam(step.names, 'text')] };
+  return where('queue = ?', [pattern]);
 }

@@ -1,4 +1,5 @@
 import type { SqlContext } from './context.ts';
+import type { Dialect } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
 import { num } from './rows.ts';
 import { insertValues } from './values.ts';
@@ -113,15 +114,20 @@ export function takeStatement(ctx: SqlContext, take: TakeRows): { sql: string; p
   };
 }
 
+/** Whether takeRows returns rows in their `order` (it does unless it takes them with DELETE ... RETURNING). */
+export function takesInOrder(d: Dialect): boolean {
+  return !(d.returning && d.serverRoundTrips);
+}
+
 /**
- * Deletes up to `limit` rows of a state table, first in `order`, and returns them (in no
- * particular order): one DELETE ... RETURNING where statements are round trips, else SELECT
- * then DELETE. Rows another transaction holds are skipped, so concurrent takers never wait
- * for each other nor take the same row.
+ * Deletes up to `limit` rows of a state table, first in `order`, and returns them: one
+ * DELETE ... RETURNING (rows in no particular order) where statements are round trips, else
+ * SELECT then DELETE (rows in order). Rows another transaction holds are skipped, so
+ * concurrent takers never wait for each other nor take the same row.
  */
 export async function takeRows<T>(ctx: SqlContext, tx: SqlExecutor, take: TakeRows): Promise<T[]> {
   const { d } = ctx;
-  if (d.returning && d.serverRoundTrips) {
+  if (!takesInOrder(d)) {
     const { sql, params } = takeStatement(ctx, take);
     return tx.all<T>(sql, params);
   }
