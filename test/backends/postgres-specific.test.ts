@@ -1,9 +1,10 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Backend, ClaimedJob, NewJob } from '../../src/backend/types.ts';
+import type { Backend, ClaimedJob } from '../../src/backend/types.ts';
 import { postgresBackend, postgresMigrationSql } from '../../src/backends/postgres/index.ts';
 import { BackendUnavailableError, InvalidInputError, InvalidQueueNameError } from '../../src/errors.ts';
 import { createShigoto, defineJob } from '../../src/index.ts';
+import { newJob, T0 } from '../contract/helpers.ts';
 import {
   adminPool,
   closeAdminPool,
@@ -15,19 +16,6 @@ import {
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
 
 const available = await serviceAvailable(POSTGRES);
-const T0 = 1_700_000_000_000;
-
-function newJob(overrides: Partial<NewJob> = {}): NewJob {
-  return {
-    name: 'pg.job',
-    queue: 'default',
-    priority: 0,
-    args: '[]',
-    metadata: '{}',
-    runAt: null,
-    ...overrides,
-  };
-}
 
 /** A TCP port nothing listens on: bound once, then released. */
 async function closedPort(): Promise<number> {

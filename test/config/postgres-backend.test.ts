@@ -10,35 +10,26 @@ import { useConfigDir } from './helpers.ts';
 const dir = useConfigDir();
 const URL_WITH_PASSWORD = 'postgres://app:s3cret@db.example.com:5433/jobs';
 
+/** The resolved backend settings: defaults for what is not given. */
+function postgres(url: string | null, schema = 'shigoto', poolSize = 10) {
+  return { adapter: 'postgres', url, schema, poolSize };
+}
+
 describe('backend: adapter postgres', () => {
   it('reads url, schema and pool_size, with defaults for what is left out', async () => {
-    expect((await dir.load(`backend: {adapter: postgres, url: "${URL_WITH_PASSWORD}"}\n`)).backend).toEqual({
-      adapter: 'postgres',
-      url: URL_WITH_PASSWORD,
-      schema: 'shigoto',
-      poolSize: 10,
-    });
+    const withUrl = await dir.load(`backend: {adapter: postgres, url: "${URL_WITH_PASSWORD}"}\n`);
+    expect(withUrl.backend).toEqual(postgres(URL_WITH_PASSWORD));
     const config = await dir.load('backend: {adapter: postgres, schema: app_jobs, pool_size: 4}\n');
-    expect(config.backend).toEqual({ adapter: 'postgres', url: null, schema: 'app_jobs', poolSize: 4 });
+    expect(config.backend).toEqual(postgres(null, 'app_jobs', 4));
   });
 
   it('takes SHIGOTO_DATABASE_URL=postgres://..., keeping the file’s schema and pool size', async () => {
     const env = { SHIGOTO_DATABASE_URL: 'postgresql://localhost/other' };
     const config = await dir.load('backend: {adapter: postgres, schema: app_jobs, pool_size: 3}\n', env);
-    expect(config.backend).toEqual({
-      adapter: 'postgres',
-      url: 'postgresql://localhost/other',
-      schema: 'app_jobs',
-      poolSize: 3,
-    });
+    expect(config.backend).toEqual(postgres('postgresql://localhost/other', 'app_jobs', 3));
     // A file that names SQLite keeps none of its settings for PostgreSQL.
     const fromSqlite = await dir.load('backend: {adapter: sqlite, table_prefix: app_}\n', env);
-    expect(fromSqlite.backend).toEqual({
-      adapter: 'postgres',
-      url: 'postgresql://localhost/other',
-      schema: 'shigoto',
-      poolSize: 10,
-    });
+    expect(fromSqlite.backend).toEqual(postgres('postgresql://localhost/other'));
   });
 
   it.each([
