@@ -13,8 +13,8 @@ interface Requeue extends ClaimRef {
 }
 
 /**
- * Applies finished / failed / discarded / retry / snooze transitions in one transaction, with
- * one statement per outcome rather than per job. Each is guarded by its lease: a worker whose
+ * Applies finished / failed / discarded / retry / snooze transitions all at once (one
+ * transaction, or one statement), with one statement per outcome rather than per job. Each is guarded by its lease: a worker whose
  * claim was taken over changes nothing, and is told so in `rejected`.
  */
 export async function completeJobs(
@@ -64,9 +64,9 @@ export async function releaseClaims(ctx: SqlContext, items: readonly ClaimRef[])
 
 /**
  * Splits a batch so that no job appears twice in one round: round k holds the indexes of the
- * k-th item of each job, in input order. Applying rounds in turn gives what applying items one by one
- * gives (a later item of a job sees the lease the earlier one spent), while every round
- * can be one statement per outcome.
+ * k-th item of each job, in input order. Applying rounds in turn gives what applying items
+ * one by one gives (a later item of a job sees the lease the earlier one spent), while every
+ * round can be one statement per outcome.
  */
 function rounds(items: readonly ClaimRef[]): number[][] {
   const seen = new Map<string, number>();
