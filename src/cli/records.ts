@@ -1,16 +1,18 @@
 import type { JobRecord, ProcessInfo, QueueInfo, StoredError } from '../backend/types.ts';
+import type { ArgumentFilter } from '../util/filter.ts';
 import { time } from './output.ts';
 
 /**
- * What `--json` prints for stored records: JSON text fields parsed, times as ISO 8601 strings
- * (the backend keeps milliseconds), so scripts read one shape everywhere.
+ * What `--json` prints for stored records: JSON text fields parsed (and secrets in them
+ * filtered), times as ISO 8601 strings (the backend keeps milliseconds), so scripts read one
+ * shape everywhere.
  */
-export function publicJob(job: JobRecord) {
+export function publicJob(job: JobRecord, filter: ArgumentFilter) {
   return {
     ...job,
-    args: JSON.parse(job.args) as unknown,
-    metadata: JSON.parse(job.metadata) as unknown,
-    result: job.result === null ? null : (JSON.parse(job.result) as unknown),
+    args: filter(JSON.parse(job.args) as unknown),
+    metadata: filter(JSON.parse(job.metadata) as unknown),
+    result: job.result === null ? null : filter(JSON.parse(job.result) as unknown),
     enqueuedAt: time(job.enqueuedAt),
     runAt: isoOrNull(job.runAt),
     finishedAt: isoOrNull(job.finishedAt),

@@ -2,6 +2,7 @@ import { POSTGRES_DEFAULTS } from '../backends/postgres/index.ts';
 import { SQLITE_DEFAULTS } from '../backends/sqlite/index.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../job/envelope.ts';
 import { RUNTIME_DEFAULTS } from '../runtime/defaults.ts';
+import { DEFAULT_FILTER_PATTERNS } from '../util/filter.ts';
 import type { LogFormat, LogLevel } from '../util/logger.ts';
 
 /**
@@ -35,4 +36,5 @@ export const CONFIG_DEFAULTS = {
   pidfile: 'tmp/pids/shigoto.pid',
   logLevel: 'info' as LogLevel,
   logFormat: 'text' as LogFormat,
+  filterArguments: DEFAULT_FILTER_PATTERNS,
 } as const;

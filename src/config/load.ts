@@ -58,6 +58,8 @@ export interface ShigotoConfig {
   readonly pidfile: string | null;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  /** Argument keys whose values are hidden wherever arguments are shown. */
+  readonly filterArguments: readonly string[];
 }
 
 export interface LoadOptions {
@@ -173,5 +175,6 @@ function resolveConfig(c: ParsedConfig, source: string | null, path: (p: string)
     pidfile: c.pidfile === false ? null : path(c.pidfile ?? d.pidfile),
     logLevel: c.log_level ?? d.logLevel,
     logFormat: c.log_format ?? d.logFormat,
+    filterArguments: c.filter_arguments ?? d.filterArguments,
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidSchemaName, SCHEMA_NAME_RULE } from '../backends/postgres/index.ts';
 import { secondsOrDurationToMs } from '../util/duration.ts';
+import { compileFilterPattern } from '../util/filter.ts';
 import { assertQueuePattern } from '../util/names.ts';
 
 /**
@@ -154,9 +155,26 @@ export const configSchema = z.strictObject(
       .optional(),
     log_level: oneOf(['debug', 'info', 'warn', 'error', 'silent']).optional(),
     log_format: oneOf(['text', 'json']).optional(),
+    filter_arguments: z
+      .array(
+        z.string().min(1).refine(isPattern, { error: 'a key fragment or a valid /regular expression/' }),
+        {
+          error: 'a list of key fragments or /regular expressions/',
+        },
+      )
+      .optional(),
   },
   mapping('settings'),
 );
 
 export type RawConfig = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
+
+function isPattern(text: string): boolean {
+  try {
+    compileFilterPattern(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { greet } from '../fixtures/cli-app.ts';
 import { useCli } from './cli-harness.ts';
@@ -131,6 +133,45 @@ describe('shigoto jobs show', () => {
     expect(json.code).toBe(3);
     expect(JSON.parse(json.stdout)).toEqual({
       error: { code: 'JOB_NOT_FOUND', message: 'No job with id 42.' },
+    });
+  });
+});
+
+describe('secrets in arguments', () => {
+  const secretArgs = { name: 'a', password: 'hunter2', nested: { apiToken: 'tok-123', keep: 1 } };
+
+  it('are hidden in jobs list and jobs show, in tables and in --json', async () => {
+    const client = await cli.client();
+    const { id } = await client.enqueueByName('Greet', secretArgs);
+    const listed = await cli.json<JsonJob[]>(['jobs', 'list']);
+    expect(listed[0]!.args).toEqual({
+      name: 'a',
+      password: '[FILTERED]',
+      nested: { apiToken: '[FILTERED]', keep: 1 },
+    });
+    const shown = await cli.json<JsonJob>(['jobs', 'show', id]);
+    expect(shown.args).toEqual(listed[0]!.args);
+    const human = await cli.run(['jobs', 'show', id]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('[FILTERED]');
+    for (const output of [JSON.stringify(listed), JSON.stringify(shown), human.stdout]) {
+      expect(output).not.toContain('hunter2');
+      expect(output).not.toContain('tok-123');
+    }
+  });
+
+  it('follow filter_arguments from the configuration', async () => {
+    await writeFile(
+      join(cli.dir, 'config/shigoto.yml'),
+      `${await readFile(join(cli.dir, 'config/shigoto.yml'), 'utf8')}filter_arguments: [name, "/^keep$/"]\n`,
+    );
+    const client = await cli.client();
+    const { id } = await client.enqueueByName('Greet', secretArgs);
+    const shown = await cli.json<JsonJob>(['jobs', 'show', id]);
+    expect(shown.args).toEqual({
+      name: '[FILTERED]',
+      password: 'hunter2',
+      nested: { apiToken: 'tok-123', keep: '[FILTERED]' },
     });
   });
 });

@@ -30,6 +30,14 @@ describe('an invalid configuration file', () => {
   });
 });
 
+describe('filter_arguments', () => {
+  it('names an invalid regular expression', async () => {
+    expect(await problem('filter_arguments: [password, "/([a-/"]\n')).toBe(
+      'filter_arguments[1]: got "/([a-/"; expected a key fragment or a valid /regular expression/',
+    );
+  });
+});
+
 describe('unknown keys', () => {
   it.each([
     [

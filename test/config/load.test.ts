@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS } from '../../src/config/defaults.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { RUNTIME_DEFAULTS } from '../../src/runtime/defaults.ts';
+import { DEFAULT_FILTER_PATTERNS } from '../../src/util/filter.ts';
 import { catchConfigError, useConfigDir } from './helpers.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -32,6 +33,7 @@ describe('loadConfig without a file', () => {
       pidfile: join(dir.path, 'tmp/pids/shigoto.pid'),
       logLevel: 'info',
       logFormat: 'text',
+      filterArguments: DEFAULT_FILTER_PATTERNS,
     });
     // The documented defaults are the runtime's own, not copies that could drift.
     expect(CONFIG_DEFAULTS.worker).toBe(RUNTIME_DEFAULTS.worker);
@@ -114,6 +116,7 @@ max_payload_bytes: 2048
 pidfile: run/shigoto.pid
 log_level: debug
 log_format: json
+filter_arguments: [password, "/^card_/"]
 `);
     expect(config).toEqual({
       source: join(dir.path, 'shigoto.yml'),
@@ -138,6 +141,7 @@ log_format: json
       pidfile: join(dir.path, 'run/shigoto.pid'),
       logLevel: 'debug',
       logFormat: 'json',
+      filterArguments: ['password', '/^card_/'],
     });
   });
 

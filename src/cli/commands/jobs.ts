@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { JOB_STATES, type JobRecord, MAX_PAGE } from '../../backend/types.ts';
+import { createArgumentFilter } from '../../util/filter.ts';
 import { assertQueueName } from '../../util/names.ts';
 import { type GlobalOptions, withContext } from '../context.ts';
 import { table, time } from '../output.ts';
@@ -29,7 +30,8 @@ export function registerJobs(program: Command): void {
         command: Command,
       ) => {
         if (o.queue !== undefined) assertQueueName(o.queue);
-        await withContext(command.optsWithGlobals<GlobalOptions>(), async ({ shigoto, out }) => {
+        await withContext(command.optsWithGlobals<GlobalOptions>(), async ({ config, shigoto, out }) => {
+          const filter = createArgumentFilter(config.filterArguments);
           const list = await shigoto.jobs.list({
             state: o.state,
             queue: o.queue,
@@ -37,21 +39,23 @@ export function registerJobs(program: Command): void {
             limit: o.limit,
             beforeId: o.before,
           });
-          out.result(list.map(publicJob), () =>
-            table(
-              list.map((j) => ({
-                id: j.id,
-                name: j.name,
-                queue: j.queue,
-                state: j.state,
-                priority: j.priority,
-                attempts: j.attempts,
-                enqueued: time(j.enqueuedAt),
-                error: j.lastError ? oneLine(`${j.lastError.name}: ${j.lastError.message}`, 60) : '',
-              })),
-              ['id', 'name', 'queue', 'state', 'priority', 'attempts', 'enqueued', 'error'],
-              'No jobs match.',
-            ),
+          out.result(
+            list.map((j) => publicJob(j, filter)),
+            () =>
+              table(
+                list.map((j) => ({
+                  id: j.id,
+                  name: j.name,
+                  queue: j.queue,
+                  state: j.state,
+                  priority: j.priority,
+                  attempts: j.attempts,
+                  enqueued: time(j.enqueuedAt),
+                  error: j.lastError ? oneLine(`${j.lastError.name}: ${j.lastError.message}`, 60) : '',
+                })),
+                ['id', 'name', 'queue', 'state', 'priority', 'attempts', 'enqueued', 'error'],
+                'No jobs match.',
+              ),
           );
         });
       },
@@ -62,34 +66,34 @@ export function registerJobs(program: Command): void {
     .description('Show one job with its arguments, result and last error')
     .argument('<id>', 'job id')
     .action(async (id: string, _o, command: Command) => {
-      await withContext(command.optsWithGlobals<GlobalOptions>(), async ({ shigoto, out }) => {
-        const job = await shigoto.jobs.get(id);
-        out.result(publicJob(job), () => describeJob(job));
+      await withContext(command.optsWithGlobals<GlobalOptions>(), async ({ config, shigoto, out }) => {
+        const job = publicJob(await shigoto.jobs.get(id), createArgumentFilter(config.filterArguments));
+        out.result(job, () => describeJob(job));
       });
     });
 
   registerFailedCommands(jobs);
 }
 
-function describeJob(job: JobRecord): string {
+function describeJob(job: ReturnType<typeof publicJob>): string {
   const lines = [
     `Job ${job.id}: ${job.name}`,
     `  state:     ${job.state}`,
     `  queue:     ${job.queue} (priority ${job.priority})`,
     `  attempts:  ${job.attempts}`,
-    `  enqueued:  ${time(job.enqueuedAt)}`,
-    `  run at:    ${time(job.runAt)}`,
-    `  finished:  ${time(job.finishedAt)}`,
+    `  enqueued:  ${job.enqueuedAt}`,
+    `  run at:    ${job.runAt ?? '-'}`,
+    `  finished:  ${job.finishedAt ?? '-'}`,
     `  process:   ${job.processId ?? '-'}`,
-    `  args:      ${job.args}`,
-    `  metadata:  ${job.metadata}`,
-    `  result:    ${job.result ?? '-'}`,
+    `  args:      ${JSON.stringify(job.args)}`,
+    `  metadata:  ${JSON.stringify(job.metadata)}`,
+    `  result:    ${job.result === null ? '-' : JSON.stringify(job.result)}`,
   ];
   if (job.lastError) {
     const { name, message, execution, at, stack } = job.lastError;
     const [first, ...more] = `${name}: ${message}`.split('\n');
     lines.push(
-      `  error:     ${first} (execution ${execution}, at ${time(at)})`,
+      `  error:     ${first} (execution ${execution}, at ${at})`,
       ...more.map((l) => `             ${l}`),
     );
     // The frames only: the stack's first lines repeat the message.
