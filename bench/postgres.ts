@@ -1,6 +1,6 @@
 /**
  * PostgreSQL benchmarks (scenarios.ts) in a fresh schema that is dropped afterwards.
- * Run: npm run bench -- postgres [--jobs 100000] [--url postgres://postgres@127.0.0.1:5432/test]
+ * Run: npm run bench -- postgres [--jobs 100000] [--threads 64] [--url postgres://postgres@127.0.0.1:5432/test]
  */
 import pg from 'pg';
 import { createShigoto, postgresBackend } from 'shigoto';

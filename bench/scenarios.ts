@@ -3,7 +3,7 @@
  * and in-process enqueue-to-start latency on an idle worker.
  */
 import { defineJob, type Shigoto } from 'shigoto';
-import { percentile, printResults, type Result, sampleMemory } from './common.ts';
+import { argValue, percentile, printResults, type Result, sampleMemory } from './common.ts';
 
 /** Counts its runs, so a drain knows when it is done without polling the database. */
 const runs = { count: 0, target: Number.POSITIVE_INFINITY, reached: () => {} };
@@ -34,6 +34,9 @@ export async function bulkEnqueue(shigoto: Shigoto, jobs: number): Promise<Resul
 }
 
 /** Runs every job, then stops (which writes the last completions); the time includes the stop. */
+/** `--threads N`: the drain's worker runs N jobs at once and claims up to N at a time. Default 64. */
+const threads = Number(argValue('--threads', '64'));
+
 export async function drain(shigoto: Shigoto, jobs: number): Promise<Result[]> {
   const memory = sampleMemory(200);
   const done = new Promise<void>((resolve) =>
@@ -41,7 +44,7 @@ export async function drain(shigoto: Shigoto, jobs: number): Promise<Result[]> {
   );
   const start = performance.now();
   const runtime = await shigoto.work({
-    workers: [{ queues: ['*'], threads: 64, bulkReadSize: 64, pollingIntervalMs: 5 }],
+    workers: [{ queues: ['*'], threads, bulkReadSize: threads, pollingIntervalMs: 5 }],
     dispatcher: null,
   });
   await done;
@@ -52,7 +55,7 @@ export async function drain(shigoto: Shigoto, jobs: number): Promise<Result[]> {
   if (finished !== jobs) throw new Error(`drain ended with ${finished} of ${jobs} jobs finished`);
   return [
     {
-      scenario: `drain ${jobs} no-op jobs, 1 worker process (threads 64, bulk read 64)`,
+      scenario: `drain ${jobs} no-op jobs, 1 worker process (threads ${threads}, bulk read ${threads})`,
       value: jobs / seconds,
       unit: 'jobs/s',
     },

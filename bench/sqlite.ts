@@ -1,6 +1,6 @@
 /**
  * SQLite benchmarks (scenarios.ts). Prints a table; `--json` prints the numbers.
- * Run: npm run bench -- sqlite [--jobs 100000] [--synchronous normal|full]
+ * Run: npm run bench -- sqlite [--jobs 100000] [--threads 64] [--synchronous normal|full]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
