@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 /** Small helpers shared by the benchmark scripts. */
 export interface Result {
   readonly scenario: string;
@@ -27,24 +29,16 @@ export function printResults(title: string, results: readonly Result[]): void {
   }
 }
 
-/** Samples this process's RSS; `stop()` compares the first and last tenth of the samples. */
-export function sampleMemory(intervalMs: number) {
-  // One sample at each end too, so a run shorter than the interval still has some.
-  const samples: number[] = [process.memoryUsage().rss];
-  const timer = setInterval(() => samples.push(process.memoryUsage().rss), intervalMs);
-  return {
-    stop() {
-      clearInterval(timer);
-      samples.push(process.memoryUsage().rss);
-      const tenth = Math.max(1, Math.floor(samples.length / 10));
-      const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-      const first = avg(samples.slice(0, tenth));
-      const last = avg(samples.slice(-tenth));
-      return {
-        growthRatio: last / first,
-        firstMb: Math.round(first / 1048576),
-        lastMb: Math.round(last / 1048576),
-      };
-    },
-  };
+/**
+ * This process's live heap after a full garbage collection, in MB: what a leak would grow
+ * (RSS also counts SQLite's page cache and freed-but-kept memory).
+ */
+export function heapAfterGcMb(): number {
+  collectGarbage();
+  return process.memoryUsage().heapUsed / 1048576;
 }
+
+const collectGarbage: () => void = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();

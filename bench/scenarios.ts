@@ -3,7 +3,7 @@
  * and in-process enqueue-to-start latency on an idle worker.
  */
 import { defineJob, type Shigoto } from 'shigoto';
-import { argValue, percentile, printResults, type Result, sampleMemory } from './common.ts';
+import { argValue, heapAfterGcMb, percentile, printResults, type Result } from './common.ts';
 
 /** Counts its runs, so a drain knows when it is done without polling the database. */
 const runs = { count: 0, target: Number.POSITIVE_INFINITY, reached: () => {} };
@@ -38,7 +38,7 @@ export async function bulkEnqueue(shigoto: Shigoto, jobs: number): Promise<Resul
 const threads = Number(argValue('--threads', '64'));
 
 export async function drain(shigoto: Shigoto, jobs: number): Promise<Result[]> {
-  const memory = sampleMemory(200);
+  const heapBefore = heapAfterGcMb();
   const done = new Promise<void>((resolve) =>
     Object.assign(runs, { count: 0, target: jobs, reached: resolve }),
   );
@@ -50,7 +50,7 @@ export async function drain(shigoto: Shigoto, jobs: number): Promise<Result[]> {
   await done;
   await runtime.stop();
   const seconds = (performance.now() - start) / 1000;
-  const rss = memory.stop();
+  const heapAfter = heapAfterGcMb();
   const finished = (await shigoto.jobs.counts()).finished;
   if (finished !== jobs) throw new Error(`drain ended with ${finished} of ${jobs} jobs finished`);
   return [
@@ -60,9 +60,9 @@ export async function drain(shigoto: Shigoto, jobs: number): Promise<Result[]> {
       unit: 'jobs/s',
     },
     {
-      scenario: 'worker RSS during drain: first 10% / last 10% of samples',
-      value: rss.growthRatio,
-      unit: `× (${rss.firstMb} → ${rss.lastMb} MB)`,
+      scenario: 'worker heap after GC: after the drain / before it',
+      value: heapAfter / heapBefore,
+      unit: `× (${heapBefore.toFixed(1)} → ${heapAfter.toFixed(1)} MB)`,
     },
   ];
 }

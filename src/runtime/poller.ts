@@ -54,6 +54,9 @@ export class Poller {
       }
       if (!this.#running) break;
       if (sleepMs > 0 && !this.#wakeRequested) await this.#sleep(sleepMs);
+      // Even with more work at once, let timers and I/O run between polls: a synchronous
+      // driver (SQLite) resolves everything in microtasks and would starve them.
+      else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

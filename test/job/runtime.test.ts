@@ -76,3 +76,38 @@ describe('completions', () => {
     expect(executions).toEqual([1, 2]);
   });
 });
+
+describe('a busy worker', () => {
+  it('writes completions and lets timers run while ready jobs keep it busy', async () => {
+    // SQLite answers synchronously: a poll loop that never yields would claim every job first
+    // and write no completion (nor beat, nor fire a timer) until the queue ran dry.
+    const total = 3000;
+    let ran = 0;
+    let finishedSeenMidway = -1;
+    let timerFiredAt = -1;
+    const h = await harness();
+    const quick = defineJob({
+      name: 'quick',
+      perform: () => {
+        ran++;
+      },
+    });
+    h.shigoto.registry.add(quick);
+    await h.shigoto.enqueueMany(Array.from({ length: total }, (_, n) => ({ job: quick, args: { n } })));
+    setTimeout(() => {
+      timerFiredAt = ran;
+    }, 1);
+    await h.work({ workers: [{ queues: ['*'], threads: 16, bulkReadSize: 16, pollingIntervalMs: 10 }] });
+    await waitFor(
+      async () => {
+        if (finishedSeenMidway < 0 && ran > total / 2)
+          finishedSeenMidway = (await h.shigoto.jobs.counts()).finished;
+        return (await h.shigoto.jobs.counts()).finished === total;
+      },
+      () => `all ${total} jobs to finish (ran ${ran})`,
+    );
+    expect(timerFiredAt).toBeGreaterThanOrEqual(0);
+    expect(timerFiredAt).toBeLessThan(total);
+    expect(finishedSeenMidway).toBeGreaterThan(0);
+  });
+});
