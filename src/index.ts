@@ -35,7 +35,13 @@ export {
   type JobDefinition,
   type JobOptions,
 } from './job/define.ts';
-export type { JobEnvelope, Metadata } from './job/envelope.ts';
+export {
+  decodeEnvelope,
+  ENVELOPE_VERSION,
+  encodeEnvelope,
+  type JobEnvelope,
+  type Metadata,
+} from './job/envelope.ts';
 export { discardJob, type Outcome, retryJob, snoozeJob } from './job/outcome.ts';
 export type { DiscardRule, ErrorMatcher, RetryPolicy, RetryRule, WaitStrategy } from './job/retry.ts';
 export type { EmbeddedOptions, RunningRuntime } from './runtime/embedded.ts';

@@ -18,7 +18,7 @@ import {
   type JobContext,
   type JobDefinition,
 } from '../job/define.ts';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../job/envelope.ts';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type JobEnvelope, toEnvelope } from '../job/envelope.ts';
 import { isOutcome } from '../job/outcome.ts';
 import { performWithCallbacks } from '../job/perform.ts';
 import { type EmbeddedOptions, type RunningRuntime, startEmbedded } from '../runtime/embedded.ts';
@@ -188,6 +188,8 @@ export class Shigoto {
      * The decoded result of a finished job of kind `job`: undefined until it has finished, or
      * when perform returned nothing. JobNotFoundError if there is no such job.
      */
+    /** The job as a versioned envelope (the wire format: arguments as encoded JSON, ISO times). */
+    envelope: async (id: string): Promise<JobEnvelope> => toEnvelope(await this.jobs.get(id)),
     result: async <Args, Result>(
       job: JobDefinition<Args, Result>,
       id: string,

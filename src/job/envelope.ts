@@ -1,5 +1,5 @@
 import { PayloadDecodeError, PayloadEncodeError, PayloadTooLargeError } from '../errors.ts';
-import { type CodecRegistry, isForbiddenKey, type JsonValue } from './codec.ts';
+import { isForbiddenKey, type JsonValue } from './codec.ts';
 
 /**
  * The versioned envelope: what a job is, independent of where it is stored.
@@ -58,6 +58,36 @@ export function encodeEnvelope(envelope: JobEnvelope): string {
   return JSON.stringify(envelope);
 }
 
+/** A stored job (its columns) as an envelope. */
+export function toEnvelope(job: {
+  readonly id: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly priority: number;
+  readonly args: string;
+  readonly metadata: string;
+  readonly attempts: number;
+  readonly enqueuedAt: number;
+}): JobEnvelope {
+  let args: JsonValue;
+  try {
+    args = JSON.parse(job.args) as JsonValue;
+  } catch (error) {
+    throw new PayloadDecodeError(`Stored arguments of job ${job.id} are not valid JSON`, { cause: error });
+  }
+  return {
+    v: ENVELOPE_VERSION,
+    id: job.id,
+    name: job.name,
+    queue: job.queue,
+    priority: job.priority,
+    args,
+    executions: job.attempts,
+    enqueuedAt: new Date(job.enqueuedAt).toISOString(),
+    metadata: parseMetadata(job.metadata),
+  };
+}
+
 export function decodeEnvelope(text: string): JobEnvelope {
   let raw: unknown;
   try {
@@ -101,8 +131,4 @@ export function parseMetadata(text: string): Metadata {
     // fall through to the typed error
   }
   throw new PayloadDecodeError('Stored job metadata is not a JSON object');
-}
-
-export function decodeArgs(codecs: CodecRegistry, argsJson: string): unknown {
-  return codecs.parse(argsJson);
 }
