@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import type { LogFormat, LogLevel } from '../util/logger.ts';
 import { CONFIG_DEFAULTS } from './defaults.ts';
 import { applyEnv } from './env.ts';
 import { describeIssues, fallbackMessages } from './errors.ts';
 import { configSchema, type ParsedConfig } from './schema.ts';
+import { readYamlFile } from './yaml.ts';
 
 export interface WorkerConfig {
   readonly queues: readonly string[];
@@ -78,7 +78,7 @@ export function loadConfig(options: LoadOptions = {}): ShigotoConfig {
   let source: string | null = null;
   if (existsSync(path)) {
     source = path;
-    raw = readYaml(path) ?? {};
+    raw = readYamlFile(path) ?? {};
   } else if (named) {
     throw new ConfigError(path, [`the file does not exist (named by ${named}; relative to ${cwd})`]);
   }
@@ -95,24 +95,6 @@ export function loadConfig(options: LoadOptions = {}): ShigotoConfig {
   const config = resolveConfig(result.data, source, (p) => (isAbsolute(p) ? p : resolve(cwd, p)));
   checkTimings(config, where);
   return config;
-}
-
-function readYaml(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(path, [`the file cannot be read: ${(error as Error).message}`]);
-  }
-  try {
-    // The core schema: plain data only, no custom tags.
-    return parseYaml(text, { schema: 'core', prettyErrors: true });
-  } catch (error) {
-    // The first line says what and where ("... at line 2, column 1:"); the rest is a code excerpt.
-    const [first = '', ...excerpt] = (error as Error).message.split('\n').filter((l) => l.trim() !== '');
-    const shown = excerpt.length > 0 ? `\n      ${excerpt.join('\n      ')}` : '';
-    throw new ConfigError(path, [`not valid YAML: ${first.replace(/:$/, '')}${shown}`]);
-  }
 }
 
 /** A process whose heartbeat is not seen within the threshold is pruned and its jobs run again. */

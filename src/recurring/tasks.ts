@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readYamlFile } from '../config/yaml.ts';
 import { ConfigError } from '../errors.ts';
 import { ACCEPTED_SCHEDULES } from './schedule.ts';
 import { checkTask, type RecurringTask } from './task-schema.ts';
@@ -48,7 +48,7 @@ export function loadRecurringTasks(options: RecurringFileOptions = {}): Recurrin
       `the file does not exist (named by ${namedBy}; relative to ${options.cwd ?? process.cwd()})`,
     ]);
   }
-  return parseRecurringTasks(readYaml(path), path);
+  return parseRecurringTasks(readYamlFile(path), path);
 }
 
 /** Validates tasks already read (a mapping of task key → settings); `source` names them in errors. */
@@ -71,22 +71,4 @@ export function parseRecurringTasks(raw: unknown, source: string): RecurringTask
   if (badSchedule) problems.push(`a schedule may be ${ACCEPTED_SCHEDULES}`);
   if (problems.length > 0) throw new ConfigError(source, problems);
   return tasks;
-}
-
-function readYaml(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(path, [`the file cannot be read: ${(error as Error).message}`]);
-  }
-  try {
-    // Plain data only: the core schema, without !!binary, !!set or other typed values.
-    return parseYaml(text, { schema: 'core', resolveKnownTags: false, prettyErrors: true });
-  } catch (error) {
-    // The first line says what and where ("... at line 2, column 1:"); the rest quotes the file.
-    const [first = '', ...excerpt] = (error as Error).message.split('\n').filter((l) => l.trim() !== '');
-    const quoted = excerpt.length > 0 ? `\n      ${excerpt.join('\n      ')}` : '';
-    throw new ConfigError(path, [`not valid YAML: ${first.replace(/:$/, '')}${quoted}`]);
-  }
 }
