@@ -130,9 +130,15 @@ interface PausedFilter {
   readonly params: readonly unknown[];
 }
 
+/**
+ * `queue || ''`, not `queue`: the planner judges `queue <> x` by the column's statistics, and
+ * with one queue in the table (the common case) it expects no row to pass, so it sorts the
+ * whole ready table on every claim instead of walking the claim index (50 ms per claim with
+ * 100k jobs waiting). On an expression it has no statistics for it assumes most rows pass.
+ */
 function pausedBySubquery({ d, t }: SqlContext): PausedFilter {
   const paused = `SELECT name FROM ${t.queues} WHERE paused_at IS NOT NULL`;
-  return { where: `NOT (${d.inSelect('queue', paused)})`, params: [] };
+  return { where: `NOT (${d.inSelect("(queue || '')", paused)})`, params: [] };
 }
 
 function pausedByList({ d }: SqlContext, names: readonly string[]): PausedFilter {
