@@ -145,6 +145,24 @@ export interface Capabilities {
   readonly transactionalEnqueue: boolean;
 }
 
+/** One run of a recurring task: its job is stored at most once per (taskKey, runAt). */
+export interface RecurringRun {
+  readonly taskKey: string;
+  /** The run's time on the task's schedule (ms since the epoch). */
+  readonly runAt: number;
+  readonly job: NewJob;
+}
+
+/** A recorded run of a recurring task. */
+export interface RecurringExecution {
+  readonly taskKey: string;
+  readonly runAt: number;
+  /** The job the run enqueued (it may have been cleared since). */
+  readonly jobId: string;
+  /** When the run was enqueued. */
+  readonly enqueuedAt: number;
+}
+
 export interface Backend {
   readonly name: string;
   readonly capabilities: Capabilities;
@@ -208,4 +226,16 @@ export interface Backend {
   retryFailed(params: { select: FailedSelector; now: number }): Promise<number>;
   /** Failed jobs to discarded; returns how many. */
   discardFailed(params: { select: FailedSelector; now: number }): Promise<number>;
+
+  /**
+   * Stores each run's job unless a run of that (taskKey, runAt) was stored before, and records
+   * the run in the same transaction under a unique key, so schedulers racing on one database
+   * store each run once. Returns per run, in input order, the job id, or null when the run was
+   * already enqueued (by anyone, or earlier in the same call).
+   */
+  enqueueRecurring(params: { runs: readonly RecurringRun[]; now: number }): Promise<(string | null)[]>;
+  /** The latest recorded run of each of `taskKeys` that has one, in task key order. */
+  lastRecurringExecutions(params: { taskKeys: readonly string[] }): Promise<RecurringExecution[]>;
+  /** Deletes up to `limit` runs whose run time is before `before`, never a task's latest; returns how many. */
+  clearRecurringExecutions(params: { before: number; limit: number }): Promise<number>;
 }

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Backend, ClaimedJob } from '../../src/backend/types.ts';
 import { postgresBackend, postgresMigrationSql } from '../../src/backends/postgres/index.ts';
+import { postgresMigrations } from '../../src/backends/postgres/migrate.ts';
 import { BackendUnavailableError, InvalidInputError, InvalidQueueNameError } from '../../src/errors.ts';
 import { createShigoto, defineJob } from '../../src/index.ts';
 import { newJob, T0 } from '../contract/helpers.ts';
@@ -52,7 +53,7 @@ describe.skipIf(!available)('postgres backend', () => {
     const { rows } = await adminPool().query(
       `SELECT version, name FROM "${schema}".migrations ORDER BY version`,
     );
-    expect(rows).toEqual([{ version: 1, name: 'init' }]);
+    expect(rows).toEqual(postgresMigrations(schema).map(({ version, name }) => ({ version, name })));
     const [id] = await backends[0]!.enqueue({ jobs: [newJob()], now: T0 });
     expect(await backends[5]!.getJob({ id: id! })).toMatchObject({ state: 'ready' });
   });
@@ -163,13 +164,23 @@ describe.skipIf(!available)('postgres backend', () => {
   it('prints a migration script that leaves the schema as migrate() would', async () => {
     const schema = uniqueSchema();
     cleanups.push(() => dropSchema(schema));
-    await adminPool().query(postgresMigrationSql({ schema }));
+    const script = postgresMigrationSql({ schema });
+    await adminPool().query(script);
     const backend = postgresBackend({ connectionString: TEST_DATABASE_URL, schema, poolSize: 1 });
     cleanups.push(() => backend.close());
     await backend.migrate();
-    const { rows } = await adminPool().query(`SELECT version FROM "${schema}".migrations`);
-    expect(rows).toEqual([{ version: 1 }]);
+    // migrate() found nothing left to apply: every version it knows came from the script.
+    const { rows } = await adminPool().query(`SELECT version FROM "${schema}".migrations ORDER BY version`);
+    expect(rows).toEqual(scriptVersions(script).map((version) => ({ version })));
+    expect(scriptVersions(script)).toEqual(postgresMigrations(schema).map((m) => m.version));
     const [id] = await backend.enqueue({ jobs: [newJob()], now: T0 });
     expect(await backend.getJob({ id: id! })).toMatchObject({ state: 'ready' });
   });
 });
+
+/** The versions a printed migration script records, in order. */
+function scriptVersions(script: string): number[] {
+  return [...script.matchAll(/INSERT INTO \S+ \(version, name, applied_at\) VALUES \((\d+),/g)].map((m) =>
+    Number(m[1]),
+  );
+}

@@ -17,9 +17,11 @@ describeBackendContract(
   'sqlite',
   async () => {
     const dir = await tempDir('shigoto-sqlite-');
-    const backend = sqliteBackend({ path: join(dir.path, 'shigoto.db') });
+    const path = join(dir.path, 'shigoto.db');
+    const backend = sqliteBackend({ path });
     return {
       backend,
+      sibling: () => sqliteBackend({ path }),
       cleanup: async () => {
         await backend.close();
         await dir.remove();

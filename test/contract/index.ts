@@ -9,6 +9,7 @@ import { failedContract } from './failed.ts';
 import { leasesContract } from './leases.ts';
 import { pauseContract } from './pause.ts';
 import { processesContract } from './processes.ts';
+import { recurringContract } from './recurring.ts';
 import { retentionContract } from './retention.ts';
 import type { BackendFactory, ContractContext } from './types.ts';
 import { wildcardsContract } from './wildcards.ts';
@@ -25,7 +26,7 @@ export function describeBackendContract(
   capabilities: Capabilities,
 ): void {
   describe(`backend contract: ${name}`, () => {
-    let current: { backend: Backend; cleanup: () => Promise<void> } | undefined;
+    let current: Awaited<ReturnType<BackendFactory>> | undefined;
 
     beforeEach(async () => {
       current = await factory();
@@ -44,6 +45,7 @@ export function describeBackendContract(
         return current.backend;
       },
       capabilities,
+      sibling: () => current?.sibling?.() ?? null,
     };
 
     capabilitiesContract(ctx);
@@ -57,5 +59,6 @@ export function describeBackendContract(
     processesContract(ctx);
     retentionContract(ctx);
     adminContract(ctx);
+    recurringContract(ctx);
   });
 }

@@ -35,12 +35,17 @@ export function isolatedPostgres(options: Omit<PostgresBackendOptions, 'schema'>
   backend: Backend;
   schema: string;
   cleanup: () => Promise<void>;
+  /** Another backend on the same schema (as another process would open). */
+  sibling: () => Backend;
 } {
   const schema = uniqueSchema();
-  const backend = postgresBackend({ connectionString: TEST_DATABASE_URL, poolSize: 4, ...options, schema });
+  const open = () =>
+    postgresBackend({ connectionString: TEST_DATABASE_URL, poolSize: 4, ...options, schema });
+  const backend = open();
   return {
     backend,
     schema,
+    sibling: open,
     cleanup: async () => {
       await backend.close();
       await dropSchema(schema);

@@ -12,12 +12,15 @@ import type {
   NewJob,
   ProcessInfo,
   QueueInfo,
+  RecurringExecution,
+  RecurringRun,
 } from '../../backend/types.ts';
 import * as admin from './admin.ts';
 import { claimJobs, enqueueJobs } from './claim.ts';
 import { completeJobs, releaseClaims } from './complete.ts';
 import { clearFinished, promoteScheduled } from './maintenance.ts';
 import * as processes from './processes.ts';
+import { RecurringRuns } from './recurring.ts';
 import { InlineState } from './state.ts';
 
 const CAPABILITIES: Capabilities = {
@@ -34,6 +37,7 @@ export class InlineBackend implements Backend {
   readonly name = 'inline';
   readonly capabilities = CAPABILITIES;
   readonly #state = new InlineState();
+  readonly #recurring = new RecurringRuns();
   readonly #deleteFinished: boolean;
 
   constructor(options: { deleteFinished: boolean }) {
@@ -127,5 +131,17 @@ export class InlineBackend implements Backend {
 
   async discardFailed(p: { select: FailedSelector; now: number }): Promise<number> {
     return admin.discardFailed(this.#state, p.select, p.now);
+  }
+
+  async enqueueRecurring(p: { runs: readonly RecurringRun[]; now: number }): Promise<(string | null)[]> {
+    return this.#recurring.enqueue(this.#state, p.runs, p.now);
+  }
+
+  async lastRecurringExecutions(p: { taskKeys: readonly string[] }): Promise<RecurringExecution[]> {
+    return this.#recurring.last(p.taskKeys);
+  }
+
+  async clearRecurringExecutions(p: { before: number; limit: number }): Promise<number> {
+    return this.#recurring.clear(p.before, p.limit);
   }
 }

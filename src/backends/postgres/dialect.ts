@@ -10,6 +10,7 @@ export function postgresTables(schema: string): Tables {
     failed: `${s}.failed`,
     queues: `${s}.queues`,
     processes: `${s}.processes`,
+    recurringExecutions: `${s}.recurring_executions`,
   };
 }
 

@@ -12,6 +12,8 @@ import type {
   NewJob,
   ProcessInfo,
   QueueInfo,
+  RecurringExecution,
+  RecurringRun,
 } from '../../backend/types.ts';
 import * as admin from './admin.ts';
 import { claimJobs } from './claim.ts';
@@ -20,6 +22,7 @@ import type { SqlContext } from './context.ts';
 import { enqueueJobs } from './enqueue.ts';
 import { clearFinished, promoteScheduled } from './maintenance.ts';
 import * as processes from './processes.ts';
+import * as recurring from './recurring.ts';
 
 const NUMERIC_ID = /^\d{1,18}$/;
 
@@ -145,6 +148,18 @@ export class SqlBackend implements Backend {
 
   discardFailed(p: { select: FailedSelector; now: number }): Promise<number> {
     return admin.discardFailed(this.#ctx, numericIds(p.select), p.now);
+  }
+
+  enqueueRecurring(p: { runs: readonly RecurringRun[]; now: number }): Promise<(string | null)[]> {
+    return recurring.enqueueRecurring(this.#ctx, p.runs, p.now);
+  }
+
+  lastRecurringExecutions(p: { taskKeys: readonly string[] }): Promise<RecurringExecution[]> {
+    return recurring.lastRecurringExecutions(this.#ctx, p.taskKeys);
+  }
+
+  clearRecurringExecutions(p: { before: number; limit: number }): Promise<number> {
+    return recurring.clearRecurringExecutions(this.#ctx, p.before, p.limit);
   }
 }
 

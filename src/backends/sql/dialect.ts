@@ -9,6 +9,7 @@ export interface Tables {
   readonly failed: string;
   readonly queues: string;
   readonly processes: string;
+  readonly recurringExecutions: string;
 }
 
 export type ColumnType = 'text' | 'bigint';

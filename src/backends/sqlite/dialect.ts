@@ -8,6 +8,7 @@ export function sqliteTables(prefix: string): Tables {
     failed: `${prefix}failed`,
     queues: `${prefix}queues`,
     processes: `${prefix}processes`,
+    recurringExecutions: `${prefix}recurring_executions`,
   };
 }
 
