@@ -11,12 +11,16 @@ export type {
 } from './backend/types.ts';
 export { type InlineBackendOptions, inlineBackend } from './backends/inline/index.ts';
 export {
+  drizzleTransaction,
+  knexTransaction,
+  kyselyTransaction,
   type PostgresBackendOptions,
   type PostgresConnectionOptions,
+  type PostgresTransaction,
   postgresBackend,
 } from './backends/postgres/index.ts';
 export { type SqliteBackendOptions, sqliteBackend } from './backends/sqlite/index.ts';
-export type { EnqueueOptions, EnqueueRequest } from './client/enqueue.ts';
+export type { EnqueueManyOptions, EnqueueOptions, EnqueueRequest } from './client/enqueue.ts';
 export type { Middleware } from './client/middleware.ts';
 export {
   type AppDefinition,

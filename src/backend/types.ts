@@ -171,8 +171,13 @@ export interface Backend {
   migrate(): Promise<void>;
   close(): Promise<void>;
 
-  /** Stores jobs in one round trip; returns their ids in input order. */
-  enqueue(params: { jobs: readonly NewJob[]; now: number }): Promise<string[]>;
+  /**
+   * Stores jobs in one round trip; returns their ids in input order. With `transaction` (only
+   * when capabilities.transactionalEnqueue; what it is depends on the backend, e.g. a pg client
+   * inside BEGIN) the jobs are written through the caller's open transaction: they appear, and
+   * wake workers, only if it commits.
+   */
+  enqueue(params: { jobs: readonly NewJob[]; now: number; transaction?: unknown }): Promise<string[]>;
 
   /**
    * Claims up to `limit` ready jobs for `processId`, in the order of `queues`
@@ -219,9 +224,16 @@ export interface Backend {
   /** Failed jobs back to ready (attempt count kept); returns how many. */
   /**
    * Cross-process wake-ups (only when capabilities.crossProcessWakeups): the listener is
-   * called with queues that just got ready jobs. Resolves to an unsubscribe function.
+   * called with queues that just got ready jobs; an empty list means "maybe any queue" (after
+   * a reconnect, when notices may have been missed). The subscription survives lost
+   * connections (reconnecting with backoff); `onError` hears about each loss, nothing throws.
+   * Resolves once listening (or after the first failed attempt, still retrying) to an
+   * unsubscribe function.
    */
-  listen?(listener: (queues: readonly string[]) => void): Promise<() => Promise<void>>;
+  listen?(
+    listener: (queues: readonly string[]) => void,
+    onError?: (error: unknown) => void,
+  ): Promise<() => Promise<void>>;
 
   retryFailed(params: { select: FailedSelector; now: number }): Promise<number>;
   /** Failed jobs to discarded; returns how many. */

@@ -1,5 +1,5 @@
 import type { Backend, NewJob } from '../backend/types.ts';
-import { InvalidInputError } from '../errors.ts';
+import { CapabilityNotSupportedError, InvalidInputError } from '../errors.ts';
 import { commitThroughArounds } from '../job/callbacks.ts';
 import type { CodecRegistry } from '../job/codec.ts';
 import {
@@ -28,6 +28,18 @@ export interface EnqueueOptions {
   readonly waitUntil?: Date;
   /** Small facts carried with the job (locale, trace ids). */
   readonly metadata?: Metadata;
+  /**
+   * Your open database transaction (PostgreSQL: a pg client inside BEGIN, or an adapter such
+   * as kyselyTransaction(trx)): the job is stored through it, so it exists, and wakes workers,
+   * only if that transaction commits. Backends without transactionalEnqueue refuse it.
+   */
+  readonly transaction?: unknown;
+}
+
+/** Options that apply to a whole enqueueMany call. */
+export interface EnqueueManyOptions {
+  /** As EnqueueOptions.transaction, for every job of the call. */
+  readonly transaction?: unknown;
 }
 
 export interface EnqueueRequest<Args = unknown> {
@@ -59,7 +71,11 @@ interface Draft extends EnqueueDraft<unknown> {
 export async function enqueueRequests(
   deps: EnqueuerDeps,
   requests: readonly EnqueueRequest[],
+  { transaction }: EnqueueManyOptions = {},
 ): Promise<EnqueuedJob[]> {
+  if (transaction !== undefined && !deps.backend.capabilities.transactionalEnqueue) {
+    throw new CapabilityNotSupportedError(deps.backend.name, 'enqueueing inside your transaction');
+  }
   if (requests.length > deps.maxBulkSize) {
     throw new InvalidInputError(
       `enqueueMany got ${requests.length} jobs; the limit is ${deps.maxBulkSize} (maxBulkSize)`,
@@ -76,7 +92,7 @@ export async function enqueueRequests(
       for (const m of deps.middleware) for (const cb of asList(m.beforeEnqueue)) await cb(draft);
       for (const cb of asList(draft.job.beforeEnqueue)) await cb(draft);
     },
-    commit: (ready) => store(deps, ready, now),
+    commit: (ready) => store(deps, ready, now, transaction),
     after: async (draft, job) => {
       for (const cb of asList(draft.job.afterEnqueue)) await cb(job, draft);
       for (const m of deps.middleware) for (const cb of asList(m.afterEnqueue)) await cb(job, draft);
@@ -88,6 +104,12 @@ function buildDraft({ job, args, options = {} }: EnqueueRequest, now: number): D
   if (!isJobDefinition(job)) throw new InvalidInputError('enqueue needs a job made by defineJob()');
   if (options.wait !== undefined && options.waitUntil !== undefined) {
     throw new InvalidInputError('Give either wait or waitUntil, not both');
+  }
+  if (options.transaction !== undefined) {
+    // One call is one write: its jobs cannot go to different transactions.
+    throw new InvalidInputError(
+      'enqueueMany takes the transaction once: enqueueMany(requests, { transaction })',
+    );
   }
   const checked = checkArgs(job, args, InvalidInputError);
   let runAt: Date | null = null;
@@ -105,7 +127,12 @@ function buildDraft({ job, args, options = {} }: EnqueueRequest, now: number): D
 }
 
 /** Checks what callbacks may have changed, encodes, checks the size, then writes once. */
-async function store(deps: EnqueuerDeps, drafts: readonly Draft[], now: number): Promise<EnqueuedJob[]> {
+async function store(
+  deps: EnqueuerDeps,
+  drafts: readonly Draft[],
+  now: number,
+  transaction: unknown,
+): Promise<EnqueuedJob[]> {
   const rows: NewJob[] = drafts.map((draft) => {
     assertQueueName(draft.queue);
     if (!Number.isSafeInteger(draft.priority)) {
@@ -127,9 +154,14 @@ async function store(deps: EnqueuerDeps, drafts: readonly Draft[], now: number):
     };
   });
   if (rows.length === 0) return [];
-  const ids = await deps.backend.enqueue({ jobs: rows, now });
+  const ids = await deps.backend.enqueue({
+    jobs: rows,
+    now,
+    ...(transaction === undefined ? {} : { transaction }),
+  });
   const readyQueues = new Set(rows.filter((r) => r.runAt === null || r.runAt <= now).map((r) => r.queue));
-  if (readyQueues.size > 0) deps.onReady(readyQueues);
+  // Inside the caller's transaction nothing is visible yet: the backend wakes workers at commit.
+  if (readyQueues.size > 0 && transaction === undefined) deps.onReady(readyQueues);
   return drafts.map((draft, i) => ({
     id: ids[i]!,
     name: draft.name,

@@ -25,7 +25,12 @@ import { type EmbeddedOptions, type RunningRuntime, startEmbedded } from '../run
 import type { LifecycleHooks } from '../runtime/hooks.ts';
 import { createConsoleLogger, type Logger } from '../util/logger.ts';
 import { assertQueueName } from '../util/names.ts';
-import { type EnqueueOptions, type EnqueueRequest, enqueueRequests } from './enqueue.ts';
+import {
+  type EnqueueManyOptions,
+  type EnqueueOptions,
+  type EnqueueRequest,
+  enqueueRequests,
+} from './enqueue.ts';
 import type { Middleware } from './middleware.ts';
 import { JobRegistry } from './registry.ts';
 
@@ -96,21 +101,29 @@ export class Shigoto {
   }
 
   async enqueue<Args>(job: JobDefinition<Args>, args: Args, options?: EnqueueOptions): Promise<EnqueuedJob> {
-    const request: EnqueueRequest<Args> = { job, args, ...(options ? { options } : {}) };
-    const [enqueued] = await this.#enqueue([request as EnqueueRequest<unknown>]);
+    const { transaction, ...rest } = options ?? {};
+    const request: EnqueueRequest<Args> = { job, args, ...(options ? { options: rest } : {}) };
+    const [enqueued] = await this.#enqueue([request as EnqueueRequest<unknown>], { transaction });
     return enqueued!;
   }
 
-  /** Many jobs (of any kinds) in one round trip: all are stored, or none. */
+  /**
+   * Many jobs (of any kinds) in one round trip: all are stored, or none. With `transaction`,
+   * through your open transaction (see EnqueueOptions.transaction).
+   */
   enqueueMany<const T extends readonly unknown[]>(
     requests: {
       readonly [K in keyof T]: EnqueueRequest<T[K]>;
     },
+    options: EnqueueManyOptions = {},
   ): Promise<EnqueuedJob[]> {
-    return this.#enqueue(requests as unknown as readonly EnqueueRequest<unknown>[]);
+    return this.#enqueue(requests as unknown as readonly EnqueueRequest<unknown>[], options);
   }
 
-  #enqueue(requests: readonly EnqueueRequest<unknown>[]): Promise<EnqueuedJob[]> {
+  #enqueue(
+    requests: readonly EnqueueRequest<unknown>[],
+    options: EnqueueManyOptions,
+  ): Promise<EnqueuedJob[]> {
     return enqueueRequests(
       {
         backend: this.backend,
@@ -124,6 +137,7 @@ export class Shigoto {
         },
       },
       requests,
+      options,
     );
   }
 

@@ -8,6 +8,7 @@ import { RUNTIME_DEFAULTS } from './defaults.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { threadErrorHandler } from './hooks.ts';
+import { subscribeWakeups } from './wakeups.ts';
 import { Worker } from './worker.ts';
 
 /** What the supervisor tells a forked child (as JSON in SHIGOTO_CHILD). */
@@ -94,11 +95,13 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     // Before the first claim: what the hook sets up is there for the first job, and if it
     // throws, the child exits (and is restarted) holding nothing.
     await shigoto.hooks.onWorkerStart?.({ processId: info.id, queues: workerConfig.queues });
+    const stopListening = await subscribeWakeups(shigoto.backend, [worker], logger);
     worker.start();
     quit = () => worker.quit();
     logger.info('Worker started', { queues: workerConfig.queues.join(','), threads: workerConfig.threads });
     stop = async (immediate) => {
       const stillRunning = await worker.stop(immediate ? 0 : config.shutdownTimeoutMs);
+      await stopListening();
       await shigoto.hooks.onWorkerStop?.({ processId: info.id, queues: workerConfig.queues });
       return stillRunning;
     };

@@ -1,4 +1,3 @@
-import { queueMatches } from '../backend/queue-selection.ts';
 import type { Backend } from '../backend/types.ts';
 import type { Shigoto } from '../client/shigoto.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -11,6 +10,7 @@ import type { ExecutorDeps } from './executor.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { type LifecycleHooks, threadErrorHandler } from './hooks.ts';
 import { Pruner } from './pruner.ts';
+import { subscribeWakeups, wakeMatching } from './wakeups.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
 
 export interface EmbeddedOptions {
@@ -73,11 +73,8 @@ export async function startEmbedded(
   pruner.start();
 
   const workers = workerOptions.map((o) => new Worker({ ...deps, processId: info.id, onError }, o));
-  const unsubscribe = deps.subscribeReady((queues) => {
-    for (const worker of workers) {
-      if ([...queues].some((q) => queueMatches(worker.queues, q))) worker.wake();
-    }
-  });
+  const unsubscribe = deps.subscribeReady((queues) => wakeMatching(workers, queues));
+  const stopListening = await subscribeWakeups(deps.backend, workers, deps.logger);
   const dispatcher =
     options.dispatcher === null
       ? undefined
@@ -109,6 +106,7 @@ export async function startEmbedded(
           ? 0
           : (options.shutdownTimeoutMs ?? RUNTIME_DEFAULTS.shutdownTimeoutMs);
         await Promise.all([...workers.map((w) => w.stop(timeout)), dispatcher?.stop(), pruner.stop()]);
+        await stopListening();
         for (const w of workerOptions)
           await deps.hooks.onWorkerStop?.({ processId: info.id, queues: w.queues });
         await heartbeat.stop();

@@ -1,4 +1,42 @@
+import { createHash } from 'node:crypto';
 import type { ColumnType, Dialect, RowSource, Tables } from '../sql/dialect.ts';
+
+/** A NOTIFY payload must stay under 8000 bytes; past this the queues go unnamed (wake everyone). */
+const MAX_NOTICE_BYTES = 7000;
+/** PostgreSQL truncates identifiers longer than this. */
+const MAX_IDENTIFIER = 63;
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * The NOTIFY channel of one schema: "shigoto_<schema>", or a hash of the schema where that
+ * would be too long. Shigoto in two schemas of one database never wakes the other's workers.
+ */
+export function readyChannel(schema: string): string {
+  const plain = `shigoto_${schema}`;
+  const channel =
+    plain.length <= MAX_IDENTIFIER
+      ? plain
+      : `shigoto_${createHash('sha256').update(schema).digest('hex').slice(0, 32)}`;
+  // It is also written as a quoted identifier (LISTEN): only plain names ever get there.
+  if (!CHANNEL.test(channel)) throw new Error(`Not a valid channel name: ${JSON.stringify(channel)}`);
+  return channel;
+}
+
+/** The queues a notice names: a JSON list, or "" (some queues, unnamed) when too long to send. */
+export function noticePayload(queues: readonly string[]): string {
+  const payload = JSON.stringify(queues);
+  return Buffer.byteLength(payload) <= MAX_NOTICE_BYTES ? payload : '';
+}
+
+/** The queues in a notice; an empty list means "maybe any". Never throws. */
+export function parseNoticePayload(payload: string | undefined): string[] {
+  try {
+    const queues: unknown = JSON.parse(payload ?? '');
+    return Array.isArray(queues) ? queues.filter((q): q is string => typeof q === 'string') : [];
+  } catch {
+    return [];
+  }
+}
 
 /** Table names inside the configured schema (validated and quoted, so any valid name works). */
 export function postgresTables(schema: string): Tables {
@@ -18,7 +56,7 @@ export function postgresTables(schema: string): Tables {
  * PostgreSQL: lists travel as typed array parameters read with unnest; row locks with
  * SKIP LOCKED let many workers on many hosts claim at once without waiting for each other.
  */
-export function postgresDialect(tables: Tables): Dialect {
+export function postgresDialect(tables: Tables, channel: string): Dialect {
   return {
     name: 'postgres',
     tables,
@@ -45,6 +83,8 @@ export function postgresDialect(tables: Tables): Dialect {
       `INSERT INTO ${table} (${columns}) ${select} ON CONFLICT DO NOTHING`,
     // Kept as text: a bigint parameter takes it exactly, with no detour through a JS number.
     idParam: (id) => id,
+    // Delivered at commit, once per distinct payload per transaction, to every LISTENer.
+    readyNotice: (queues) => ({ sql: 'SELECT pg_notify(?, ?)', params: [channel, noticePayload(queues)] }),
   };
 }
 

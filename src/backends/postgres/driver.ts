@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as Pg from 'pg';
-import type { SqlDriver } from '../sql/driver.ts';
+import { BackendUnavailableError } from '../../errors.ts';
+import type { SqlDriver, SqlExecutor } from '../sql/driver.ts';
 import { describeTarget, isConnectionError, isRetryable, toBackendError } from './errors.ts';
-import { PgExecutor, StatementCache } from './executor.ts';
+import { PgExecutor, type Queryable, StatementCache } from './executor.ts';
+import { PostgresListener } from './listener.ts';
 
 export interface PostgresConnectionOptions {
   /** postgres://user:password@host:port/database (libpq URL); the fields below override its parts. */
@@ -15,6 +17,8 @@ export interface PostgresConnectionOptions {
   readonly database?: string;
   /** true, or Node TLS options (ca, cert, rejectUnauthorized, ...). */
   readonly ssl?: boolean | Record<string, unknown>;
+  /** How this process's connections show in pg_stat_activity. Default "shigoto". */
+  readonly applicationName?: string;
 }
 
 export interface PostgresDriverOptions extends PostgresConnectionOptions {
@@ -50,7 +54,7 @@ export function clientConfig(options: PostgresDriverOptions): Pg.ClientConfig {
     ...(database === undefined ? {} : { database }),
     ...(ssl === undefined ? {} : { ssl: ssl as Pg.ClientConfig['ssl'] }),
     connectionTimeoutMillis: options.connectTimeoutMs,
-    application_name: 'shigoto',
+    application_name: options.applicationName ?? 'shigoto',
   };
 }
 
@@ -65,10 +69,13 @@ export class PostgresDriver implements SqlDriver {
   readonly #pool: Pg.Pool;
   readonly #statements = new StatementCache();
   readonly #executor: PgExecutor;
+  readonly #options: PostgresDriverOptions;
+  #listener: PostgresListener | undefined;
   #closed = false;
 
   constructor(options: PostgresDriverOptions) {
     const pg = require('pg') as typeof Pg;
+    this.#options = options;
     this.target = describeTarget(options);
     // Pipeline mode: a client sends queries without waiting for the previous answer, so the
     // statements of a transaction that do not depend on each other share round trips.
@@ -98,9 +105,37 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
+  /** Runs statements on a connection the caller owns, inside its open transaction: no BEGIN/COMMIT here. */
+  on(client: Queryable): SqlExecutor {
+    const executor = new PgExecutor(client, this.#statements);
+    return {
+      all: <T>(sql: string, params?: readonly unknown[]) =>
+        executor.all<T>(sql, params).catch((error) => this.#fail(error)),
+      run: (sql: string, params?: readonly unknown[]) =>
+        executor.run(sql, params).catch((error) => this.#fail(error)),
+    };
+  }
+
+  /** Subscribes to `channel` over this process's one listening connection (opened on first use). */
+  async listen(
+    channel: string,
+    onQueues: (queues: readonly string[]) => void,
+    onError?: (error: unknown) => void,
+  ): Promise<() => Promise<void>> {
+    if (this.#closed) throw new BackendUnavailableError('This PostgreSQL backend is closed');
+    if (!this.#listener) {
+      const pg = require('pg') as typeof Pg;
+      // TCP keep-alive: the OS notices a peer that vanished without closing the connection.
+      const config = { ...clientConfig(this.#options), keepAlive: true };
+      this.#listener = new PostgresListener(() => new pg.Client(config), channel);
+    }
+    return this.#listener.subscribe(onQueues, (error) => onError?.(toBackendError(error, this.target)));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#listener?.close();
     await this.#pool.end();
   }
 

@@ -1,11 +1,22 @@
 import type { Backend } from '../../backend/types.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { SqlBackend } from '../sql/backend.ts';
-import { postgresDialect, postgresTables } from './dialect.ts';
+import { postgresDialect, postgresTables, readyChannel } from './dialect.ts';
 import { type PostgresConnectionOptions, PostgresDriver } from './driver.ts';
 import { migratePostgres, postgresMigrationScript } from './migrate.ts';
+import { asQueryable } from './transaction.ts';
 
 export type { PostgresConnectionOptions } from './driver.ts';
+export {
+  type DrizzleTransactionLike,
+  drizzleTransaction,
+  type KnexTransactionLike,
+  type KyselyTransactionLike,
+  knexTransaction,
+  kyselyTransaction,
+  type PostgresStatement,
+  type PostgresTransaction,
+} from './transaction.ts';
 
 export interface PostgresBackendOptions extends PostgresConnectionOptions {
   /** Schema holding Shigoto's tables; created by migrate(). Default "shigoto". */
@@ -62,12 +73,15 @@ export function postgresBackend(options: PostgresBackendOptions = {}): Backend {
       'connectTimeoutMs',
     ),
   });
+  const channel = readyChannel(schema);
   return new SqlBackend({
     name: 'postgres',
-    capabilities: { multiProcess: true, crossProcessWakeups: false, transactionalEnqueue: false },
-    context: { driver, d: postgresDialect(tables), t: tables },
+    capabilities: { multiProcess: true, crossProcessWakeups: true, transactionalEnqueue: true },
+    context: { driver, d: postgresDialect(tables, channel), t: tables },
     migrate: () => migratePostgres(driver, schema),
     deleteFinished: options.deleteFinished ?? false,
+    listen: (onQueues, onError) => driver.listen(channel, onQueues, onError),
+    transactionExecutor: (transaction) => driver.on(asQueryable(transaction)),
   });
 }
 

@@ -10,7 +10,7 @@ import {
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { JOB_COLUMNS, num, numOrNull, toJobRecord } from './rows.ts';
-import { moveToReady, takeRows, toPlace } from './transitions.ts';
+import { announceReady, moveToReady, takeRows, toPlace } from './transitions.ts';
 
 export async function pauseQueue({ driver, d, t }: SqlContext, queue: string, now: number): Promise<void> {
   await driver.transaction(async (tx) => {
@@ -19,8 +19,12 @@ export async function pauseQueue({ driver, d, t }: SqlContext, queue: string, no
   });
 }
 
-export async function resumeQueue({ driver, t }: SqlContext, queue: string): Promise<void> {
-  await driver.transaction((tx) => tx.run(`UPDATE ${t.queues} SET paused_at = NULL WHERE name = ?`, [queue]));
+export async function resumeQueue(ctx: SqlContext, queue: string): Promise<void> {
+  await ctx.driver.transaction(async (tx) => {
+    await tx.run(`UPDATE ${ctx.t.queues} SET paused_at = NULL WHERE name = ?`, [queue]);
+    // Its ready jobs are claimable again: wake the workers that take it.
+    await announceReady(ctx, tx, [queue]);
+  });
 }
 
 export async function listQueues({ driver, t }: SqlContext): Promise<QueueInfo[]> {

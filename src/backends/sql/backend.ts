@@ -15,10 +15,12 @@ import type {
   RecurringExecution,
   RecurringRun,
 } from '../../backend/types.ts';
+import { CapabilityNotSupportedError } from '../../errors.ts';
 import * as admin from './admin.ts';
 import { claimJobs } from './claim.ts';
 import { completeJobs, releaseClaims } from './complete.ts';
 import type { SqlContext } from './context.ts';
+import type { SqlExecutor } from './driver.ts';
 import { enqueueJobs } from './enqueue.ts';
 import { clearFinished, promoteScheduled } from './maintenance.ts';
 import * as processes from './processes.ts';
@@ -33,18 +35,24 @@ export interface SqlBackendOptions {
   readonly migrate: () => Promise<void>;
   /** Finished jobs are deleted at once instead of kept for the retention time. */
   readonly deleteFinished: boolean;
+  /** Cross-process wake-ups, where the database offers them (Backend.listen). */
+  readonly listen?: Backend['listen'];
+  /** Runs statements through a caller's open transaction (capabilities.transactionalEnqueue). */
+  readonly transactionExecutor?: (transaction: unknown) => SqlExecutor;
 }
 
 /** The one Backend for every SQL database; only the Dialect and driver differ. */
 export class SqlBackend implements Backend {
   readonly name: string;
   readonly capabilities: Capabilities;
+  readonly listen?: Backend['listen'];
   readonly #ctx: SqlContext;
   readonly #options: SqlBackendOptions;
 
   constructor(options: SqlBackendOptions) {
     this.name = options.name;
     this.capabilities = options.capabilities;
+    if (options.listen) this.listen = options.listen;
     this.#ctx = options.context;
     this.#options = options;
   }
@@ -57,8 +65,11 @@ export class SqlBackend implements Backend {
     return this.#ctx.driver.close();
   }
 
-  enqueue(p: { jobs: readonly NewJob[]; now: number }): Promise<string[]> {
-    return enqueueJobs(this.#ctx, p.jobs, p.now);
+  async enqueue(p: { jobs: readonly NewJob[]; now: number; transaction?: unknown }): Promise<string[]> {
+    if (p.transaction === undefined) return enqueueJobs(this.#ctx, p.jobs, p.now);
+    const into = this.#options.transactionExecutor;
+    if (!into) throw new CapabilityNotSupportedError(this.name, 'enqueueing inside your transaction');
+    return enqueueJobs(this.#ctx, p.jobs, p.now, into(p.transaction));
   }
 
   claim(p: {

@@ -2,7 +2,7 @@ import type { NewJob } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { num } from './rows.ts';
-import { insertReady, insertScheduled, type JobPlace } from './transitions.ts';
+import { announceReady, insertReady, insertScheduled, type JobPlace } from './transitions.ts';
 import { type Column, insertReturningIds, sourceChunks, sourceInsert } from './values.ts';
 
 const JOB_COLUMNS: readonly Column[] = [
@@ -17,8 +17,17 @@ const JOB_COLUMNS: readonly Column[] = [
   ['run_at', 'bigint'],
 ];
 
-/** Inserts every job, its ready or scheduled row and its queue, all visible at once. */
-export async function enqueueJobs(ctx: SqlContext, jobs: readonly NewJob[], now: number): Promise<string[]> {
+/**
+ * Inserts every job, its ready or scheduled row and its queue, all visible at once. With `into`
+ * (the caller's transaction) the statements run there, one after the other, and become visible
+ * when the caller commits.
+ */
+export async function enqueueJobs(
+  ctx: SqlContext,
+  jobs: readonly NewJob[],
+  now: number,
+  into?: SqlExecutor,
+): Promise<string[]> {
   if (jobs.length === 0) return [];
   const due = jobs.map((job) => job.runAt === null || job.runAt <= now);
   const jobRows = jobs.map((job, i) => [
@@ -33,13 +42,25 @@ export async function enqueueJobs(ctx: SqlContext, jobs: readonly NewJob[], now:
     due[i] ? null : job.runAt,
   ]);
   const ids = ctx.d.dataModifyingCte
-    ? await insertWithStateRows(ctx, jobRows, now)
-    : await insertThenStateRows(ctx, jobs, jobRows, due, now);
+    ? await insertWithStateRows(
+        ctx,
+        jobRows,
+        now,
+        jobs.filter((_, i) => due[i]).map((job) => job.queue),
+        into,
+      )
+    : await insertThenStateRows(ctx, jobs, jobRows, due, now, into);
   return ids.map(String);
 }
 
 /** One statement per chunk: the jobs rows feed their ready, scheduled and queue rows. */
-async function insertWithStateRows(ctx: SqlContext, jobRows: unknown[][], now: number): Promise<number[]> {
+async function insertWithStateRows(
+  ctx: SqlContext,
+  jobRows: unknown[][],
+  now: number,
+  readyQueues: readonly string[],
+  into: SqlExecutor | undefined,
+): Promise<number[]> {
   const { driver, d, t } = ctx;
   const insert = sourceInsert(ctx, t.jobs, JOB_COLUMNS);
   const sql = `WITH j AS (${insert.sql} RETURNING id, queue, priority, state, run_at),
@@ -49,16 +70,23 @@ async function insertWithStateRows(ctx: SqlContext, jobRows: unknown[][], now: n
     q AS (${d.insertIgnore(t.queues, 'name, created_at', 'SELECT queue, ? FROM j GROUP BY queue')})
     SELECT id FROM j`;
   const chunks = sourceChunks(jobRows);
-  const run = async (exec: SqlExecutor) => {
+  const insertChunk = (exec: SqlExecutor, chunk: unknown[][]) =>
+    exec.all<{ id: unknown }>(sql, [...insert.params(chunk), now]);
+  const run = async (exec: SqlExecutor, together: boolean) => {
     // Sent together: where the driver pipelines, the database stores one chunk while the next
-    // is still on its way. One statement hands out ids in row order, so sorting restores it.
-    const chunkIds = await Promise.all(
-      chunks.map((chunk) => exec.all<{ id: unknown }>(sql, [...insert.params(chunk), now])),
-    );
+    // is still on its way. A caller's connection gets them one by one.
+    const chunkIds: { id: unknown }[][] = [];
+    if (together) chunkIds.push(...(await Promise.all(chunks.map((chunk) => insertChunk(exec, chunk)))));
+    else for (const chunk of chunks) chunkIds.push(await insertChunk(exec, chunk));
+    // After the rows, so that nobody is woken before they are visible (on our one-chunk path
+    // the insert has committed by now; in a transaction, notices are delivered at commit).
+    await announceReady(ctx, exec, readyQueues);
+    // One statement hands out ids in row order, so sorting restores it.
     return chunkIds.flatMap((rows) => rows.map((r) => num(r.id)).sort((a, b) => a - b));
   };
+  if (into) return run(into, false);
   // One chunk is one statement, atomic on its own: no transaction round trips.
-  return chunks.length === 1 ? run(driver) : driver.transaction(run);
+  return chunks.length === 1 ? run(driver, true) : driver.transaction((tx) => run(tx, true));
 }
 
 /** The jobs rows first (their ids come back), then the state and queue rows, in one transaction. */
@@ -68,11 +96,14 @@ function insertThenStateRows(
   jobRows: unknown[][],
   due: readonly boolean[],
   now: number,
+  into: SqlExecutor | undefined,
 ): Promise<number[]> {
   const { driver, d, t } = ctx;
   const queueSource = d.rowSource(['text', 'bigint']);
   const queueRows = [...new Set(jobs.map((job) => job.queue))].map((queue) => [queue, now]);
-  return driver.transaction(async (tx) => {
+  const inTransaction = <T>(fn: (tx: SqlExecutor) => Promise<T>) =>
+    into ? fn(into) : driver.transaction(fn);
+  return inTransaction(async (tx) => {
     const ids = await insertReturningIds(ctx, tx, t.jobs, JOB_COLUMNS, jobRows);
     const ready: JobPlace[] = [];
     const scheduled: (JobPlace & { runAt: number })[] = [];

@@ -14,9 +14,13 @@ export function toPlace(row: { id?: unknown; job_id?: unknown; queue: string; pr
   return { id: num(row.id ?? row.job_id), queue: row.queue, priority: num(row.priority) };
 }
 
-/** Adds ready rows for jobs whose jobs row already says 'ready'. */
-export function insertReady(ctx: SqlContext, tx: SqlExecutor, jobs: readonly JobPlace[]): Promise<void> {
-  return insertValues(
+/** Adds ready rows for jobs whose jobs row already says 'ready', and announces their queues. */
+export async function insertReady(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  jobs: readonly JobPlace[],
+): Promise<void> {
+  await insertValues(
     ctx,
     tx,
     ctx.t.ready,
@@ -27,6 +31,22 @@ export function insertReady(ctx: SqlContext, tx: SqlExecutor, jobs: readonly Job
     ],
     jobs.map((j) => [j.id, j.queue, j.priority]),
   );
+  await announceReady(
+    ctx,
+    tx,
+    jobs.map((j) => j.queue),
+  );
+}
+
+/** Wakes listeners in other processes for these queues, where the dialect can (see Dialect.readyNotice). */
+export async function announceReady(
+  { d }: SqlContext,
+  exec: SqlExecutor,
+  queues: readonly string[],
+): Promise<void> {
+  if (!d.readyNotice || queues.length === 0) return;
+  const notice = d.readyNotice([...new Set(queues)]);
+  await exec.all(notice.sql, notice.params);
 }
 
 /** Adds scheduled rows for jobs whose jobs row already says 'scheduled'. */
