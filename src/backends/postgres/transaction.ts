@@ -39,20 +39,22 @@ export function asQueryable(transaction: unknown): Queryable {
 
 /** What the adapters need of a Kysely `Transaction` (the `trx` of `db.transaction().execute(...)`). */
 export interface KyselyTransactionLike {
-  executeQuery(query: {
-    readonly sql: string;
-    readonly parameters: readonly unknown[];
-    readonly query: unknown;
-    readonly queryId: unknown;
-  }): Promise<{ rows: unknown[]; numAffectedRows?: bigint }>;
+  executeQuery(query: never): Promise<{ rows: unknown[]; numAffectedRows?: bigint }>;
 }
+
+type KyselyExecuteQuery = (query: {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+  readonly query: unknown;
+  readonly queryId: unknown;
+}) => Promise<{ rows: unknown[]; numAffectedRows?: bigint }>;
 
 /** Kysely (PostgresDialect): enqueue through `trx`, the transaction of `db.transaction().execute(async (trx) => ...)`. */
 export function kyselyTransaction(trx: KyselyTransactionLike): PostgresTransaction {
   return {
     async query({ text, values }) {
       // The shape of Kysely's CompiledQuery.raw(text, values), without importing Kysely.
-      const result = await trx.executeQuery({
+      const result = await (trx.executeQuery as KyselyExecuteQuery).call(trx, {
         sql: text,
         parameters: values,
         query: { kind: 'RawNode', sqlFragments: [text], parameters: [] },
@@ -78,7 +80,7 @@ export function drizzleTransaction(tx: DrizzleTransactionLike): PostgresTransact
         getSQL: () => statement,
         toQuery: () => ({ sql: text, params: values }),
       };
-      return asPgResult(await (tx.execute as (q: unknown) => PromiseLike<unknown>)(statement));
+      return asPgResult(await (tx.execute as (q: unknown) => PromiseLike<unknown>).call(tx, statement));
     },
   };
 }
@@ -92,14 +94,8 @@ export interface KnexTransactionLike {
 export function knexTransaction(trx: KnexTransactionLike): PostgresTransaction {
   return {
     async query({ text, values }) {
-      // Knex numbers `?` itself and would spread an array into a list: arrays go as array literals.
-      const sql = text.replace(/\$\d+/g, '?');
-      return asPgResult(
-        await trx.raw(
-          sql,
-          values.map((v) => (Array.isArray(v) ? arrayLiteral(v) : v)),
-        ),
-      );
+      // Knex numbers the `?` placeholders itself.
+      return asPgResult(await trx.raw(text.replace(/\$\d+/g, '?'), values));
     },
   };
 }
@@ -109,12 +105,4 @@ function asPgResult(result: unknown): { rows: unknown[]; rowCount: number | null
   if (!Array.isArray(rows))
     throw new InvalidInputError('The transaction did not return pg results (is it PostgreSQL?)');
   return { rows, rowCount: typeof rowCount === 'number' ? rowCount : null };
-}
-
-/** A PostgreSQL array literal ('{"a","b",NULL}') of text or numbers; casts (`::bigint[]`) do the rest. */
-function arrayLiteral(values: readonly unknown[]): string {
-  const items = values.map((v) =>
-    v === null || v === undefined ? 'NULL' : `"${String(v).replace(/[\\"]/g, (c) => `\\${c}`)}"`,
-  );
-  return `{${items.join(',')}}`;
 }
