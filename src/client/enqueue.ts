@@ -59,7 +59,7 @@ export interface EnqueuerDeps {
   readonly onReady: (queues: ReadonlySet<string>) => void;
 }
 
-interface Draft extends EnqueueDraft<unknown> {
+export interface Draft extends EnqueueDraft<unknown> {
   readonly job: AnyJob;
 }
 
@@ -100,7 +100,7 @@ export async function enqueueRequests(
   });
 }
 
-function buildDraft({ job, args, options = {} }: EnqueueRequest, now: number): Draft {
+export function buildDraft({ job, args, options = {} }: EnqueueRequest, now: number): Draft {
   if (!isJobDefinition(job)) throw new InvalidInputError('enqueue needs a job made by defineJob()');
   if (options.wait !== undefined && options.waitUntil !== undefined) {
     throw new InvalidInputError('Give either wait or waitUntil, not both');
@@ -133,26 +133,7 @@ async function store(
   now: number,
   transaction: unknown,
 ): Promise<EnqueuedJob[]> {
-  const rows: NewJob[] = drafts.map((draft) => {
-    assertQueueName(draft.queue);
-    if (!Number.isSafeInteger(draft.priority)) {
-      throw new InvalidInputError(`priority must be an integer, got ${draft.priority}`);
-    }
-    if (draft.runAt !== null && !(draft.runAt instanceof Date && Number.isFinite(draft.runAt.getTime()))) {
-      throw new InvalidInputError('waitUntil (runAt) must be a valid Date');
-    }
-    const args = deps.codecs.stringify(draft.args);
-    const metadata = JSON.stringify(assertMetadata(draft.metadata));
-    assertPayloadSize(args, metadata, deps.maxPayloadBytes);
-    return {
-      name: draft.name,
-      queue: draft.queue,
-      priority: draft.priority,
-      args,
-      metadata,
-      runAt: draft.runAt ? draft.runAt.getTime() : null,
-    };
-  });
+  const rows: NewJob[] = drafts.map((draft) => toRow(deps, draft));
   if (rows.length === 0) return [];
   const ids = await deps.backend.enqueue({
     jobs: rows,
@@ -169,4 +150,26 @@ async function store(
     priority: draft.priority,
     runAt: draft.runAt,
   }));
+}
+
+/** The row a draft is stored as: checks what callbacks may have changed, encodes, checks the size. */
+export function toRow(deps: Pick<EnqueuerDeps, 'codecs' | 'maxPayloadBytes'>, draft: Draft): NewJob {
+  assertQueueName(draft.queue);
+  if (!Number.isSafeInteger(draft.priority)) {
+    throw new InvalidInputError(`priority must be an integer, got ${draft.priority}`);
+  }
+  if (draft.runAt !== null && !(draft.runAt instanceof Date && Number.isFinite(draft.runAt.getTime()))) {
+    throw new InvalidInputError('waitUntil (runAt) must be a valid Date');
+  }
+  const args = deps.codecs.stringify(draft.args);
+  const metadata = JSON.stringify(assertMetadata(draft.metadata));
+  assertPayloadSize(args, metadata, deps.maxPayloadBytes);
+  return {
+    name: draft.name,
+    queue: draft.queue,
+    priority: draft.priority,
+    args,
+    metadata,
+    runAt: draft.runAt ? draft.runAt.getTime() : null,
+  };
 }

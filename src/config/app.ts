@@ -7,12 +7,24 @@ import { isJobDefinition } from '../job/define.ts';
 const APP_KEYS = ['jobs', 'middleware', 'codecs', 'hooks'];
 const EXPECTED = 'export default defineApp({ jobs: [...] }) (or export const app = defineApp(...))';
 
+/** An imported app module. */
+export interface LoadedApp {
+  readonly app: AppDefinition;
+  /** Everything the module exports: what recurring tasks' `command:` names. */
+  readonly exports: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Imports the app module named by `app:` and checks its default export
  * (defineApp({ jobs, hooks, middleware, codecs })).
  */
 export async function loadApp(path: string | null): Promise<AppDefinition> {
-  if (path === null) return {};
+  return (await loadAppModule(path)).app;
+}
+
+/** As loadApp, also returning the module's exports. */
+export async function loadAppModule(path: string | null): Promise<LoadedApp> {
+  if (path === null) return { app: {}, exports: {} };
   const fail = (problem: string): never => {
     throw new ConfigError(`the app module ${path}`, [problem]);
   };
@@ -41,7 +53,7 @@ export async function loadApp(path: string | null): Promise<AppDefinition> {
     )
     .filter((p): p is string => p !== null);
   if (problems.length > 0) throw new ConfigError(`the app module ${path}`, problems);
-  return app as AppDefinition;
+  return { app: app as AppDefinition, exports: module };
 }
 
 function describe(value: unknown): string {

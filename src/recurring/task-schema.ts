@@ -31,7 +31,8 @@ const UNSAFE_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 const COMMAND_RULE =
   'the name of a function exported by the app module, like "clearDeletedStuff" or "maintenance.clearAll"';
 
-const isCommandName = (value: string) =>
+/** A dotted path of exports that reaches nothing but what the module exports. */
+export const isCommandName = (value: string) =>
   COMMAND_NAME.test(value) && !value.split('.').some((segment) => UNSAFE_SEGMENTS.has(segment));
 
 const isQueueName = (value: string) => {
