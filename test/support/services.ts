@@ -37,10 +37,16 @@ function reachable({ host, port }: Service): Promise<boolean> {
  */
 export async function serviceAvailable(service: Service): Promise<boolean> {
   if (await reachable(service)) return true;
-  const line = `${service.name} not reachable at ${service.host}:${service.port} — start it with: ${service.startWith}`;
+  return skipOrFail(
+    `${service.name} not reachable at ${service.host}:${service.port} — start it with: ${service.startWith}`,
+  );
+}
+
+/** Prints why a suite skips and returns false; with SHIGOTO_REQUIRE_SERVICES=1, throws instead. */
+export function skipOrFail(why: string): false {
   if (process.env.SHIGOTO_REQUIRE_SERVICES === '1') {
-    throw new Error(`${line} (SHIGOTO_REQUIRE_SERVICES=1, so this fails instead of skipping)`);
+    throw new Error(`${why} (SHIGOTO_REQUIRE_SERVICES=1, so this fails instead of skipping)`);
   }
-  console.warn(`Skipping: ${line}`);
+  console.warn(`Skipping: ${why}`);
   return false;
 }
