@@ -48,6 +48,14 @@ export {
 } from './job/envelope.ts';
 export { discardJob, type Outcome, retryJob, snoozeJob } from './job/outcome.ts';
 export type { DiscardRule, ErrorMatcher, RetryPolicy, RetryRule, WaitStrategy } from './job/retry.ts';
+export type { Schedule } from './recurring/schedule.ts';
+export {
+  loadRecurringTasks,
+  parseRecurringTasks,
+  type RecurringAction,
+  type RecurringFileOptions,
+  type RecurringTask,
+} from './recurring/tasks.ts';
 export type { EmbeddedOptions, RunningRuntime } from './runtime/embedded.ts';
 export type { LifecycleHooks } from './runtime/hooks.ts';
 export type { Duration } from './util/duration.ts';

@@ -3,6 +3,7 @@ import { registerEnqueue } from './commands/enqueue.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerQueues } from './commands/queues.ts';
+import { registerRecurring } from './commands/recurring.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
 
@@ -24,6 +25,7 @@ export function buildProgram(version: string, { json = false } = {}): Command {
   registerEnqueue(program);
   registerJobs(program);
   registerQueues(program);
+  registerRecurring(program);
   registerMigrate(program);
   registerStatus(program);
   return program;

@@ -171,7 +171,7 @@ export class Shigoto {
     return value as Result;
   }
 
-  /** Runs workers and a dispatcher inside this process until `stop()`. */
+  /** Runs workers, a dispatcher and (with `recurring`) a scheduler inside this process until `stop()`. */
   work(options?: EmbeddedOptions): Promise<RunningRuntime> {
     return startEmbedded(
       {
@@ -182,6 +182,7 @@ export class Shigoto {
         logger: this.logger,
         now: this.#now,
         hooks: this.#options.hooks ?? {},
+        maxPayloadBytes: this.#options.maxPayloadBytes ?? CLIENT_DEFAULTS.maxPayloadBytes,
         shigoto: this,
         subscribeReady: (listener) => {
           this.#readyListeners.add(listener);

@@ -26,6 +26,8 @@ export const CONFIG_DEFAULTS = {
   },
   worker: RUNTIME_DEFAULTS.worker,
   dispatcher: RUNTIME_DEFAULTS.dispatcher,
+  /** A scheduler runs when the recurring tasks file has tasks (config/recurring.yml by default). */
+  scheduler: { enabled: true },
   processHeartbeatIntervalMs: RUNTIME_DEFAULTS.processHeartbeatIntervalMs,
   processAliveThresholdMs: RUNTIME_DEFAULTS.processAliveThresholdMs,
   shutdownTimeoutMs: RUNTIME_DEFAULTS.shutdownTimeoutMs,

@@ -22,6 +22,13 @@ export interface DispatcherConfig {
   readonly concurrencyMaintenanceIntervalMs: number;
 }
 
+export interface SchedulerConfig {
+  /** false: this service runs no scheduler, whatever the recurring tasks file holds. */
+  readonly enabled: boolean;
+  /** scheduler.recurring_schedule_file, resolved; null: $SHIGOTO_RECURRING_SCHEDULE, else config/recurring.yml. */
+  readonly recurringScheduleFile: string | null;
+}
+
 export interface SqliteConfig {
   readonly adapter: 'sqlite';
   readonly path: string;
@@ -49,6 +56,8 @@ export interface ShigotoConfig {
   readonly backend: BackendConfig;
   readonly workers: readonly WorkerConfig[];
   readonly dispatchers: readonly DispatcherConfig[];
+  /** The scheduler of recurring tasks (docs/recurring.md). */
+  readonly scheduler: SchedulerConfig;
   readonly processHeartbeatIntervalMs: number;
   readonly processAliveThresholdMs: number;
   readonly shutdownTimeoutMs: number;
@@ -148,6 +157,12 @@ function resolveConfig(c: ParsedConfig, source: string | null, path: (p: string)
       concurrencyMaintenanceIntervalMs:
         x.concurrency_maintenance_interval ?? d.dispatcher.concurrencyMaintenanceIntervalMs,
     })),
+    scheduler: {
+      enabled: c.scheduler?.enabled ?? d.scheduler.enabled,
+      recurringScheduleFile: c.scheduler?.recurring_schedule_file
+        ? path(c.scheduler.recurring_schedule_file)
+        : null,
+    },
     processHeartbeatIntervalMs: c.process_heartbeat_interval ?? d.processHeartbeatIntervalMs,
     processAliveThresholdMs: c.process_alive_threshold ?? d.processAliveThresholdMs,
     shutdownTimeoutMs: c.shutdown_timeout ?? d.shutdownTimeoutMs,

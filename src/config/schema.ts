@@ -88,6 +88,17 @@ export const dispatcherSchema = z.strictObject(
   mapping('dispatcher settings'),
 );
 
+export const schedulerSchema = z.strictObject(
+  {
+    enabled: z.boolean({ error: 'true or false' }).optional(),
+    recurring_schedule_file: z
+      .string({ error: 'the path of the recurring tasks file' })
+      .min(1, { error: 'the path of the recurring tasks file' })
+      .optional(),
+  },
+  mapping('scheduler settings'),
+);
+
 export const sqliteSchema = z.strictObject(
   {
     adapter: z.literal('sqlite'),
@@ -144,6 +155,7 @@ export const configSchema = z.strictObject(
     backend: backendSchema.optional(),
     workers: z.array(workerSchema, listOf('worker settings')).optional(),
     dispatchers: z.array(dispatcherSchema, listOf('dispatcher settings')).optional(),
+    scheduler: schedulerSchema.optional(),
     process_heartbeat_interval: duration('above zero').optional(),
     process_alive_threshold: duration('above zero').optional(),
     shutdown_timeout: duration(0).optional(),

@@ -10,11 +10,14 @@ export type { RecurringAction, RecurringTask } from './task-schema.ts';
 /** Read when it exists; the option or the environment variable name another file, which must exist. */
 export const DEFAULT_RECURRING_PATH = 'config/recurring.yml';
 export const RECURRING_ENV = 'SHIGOTO_RECURRING_SCHEDULE';
+const CONFIGURED_KEY = 'scheduler.recurring_schedule_file';
 
 export interface RecurringFileOptions {
   /** An explicit file (the CLI's -r/--recurring-schedule-file): it must exist. */
   readonly path?: string | undefined;
   readonly env?: NodeJS.ProcessEnv;
+  /** scheduler.recurring_schedule_file of the configuration: after the option and the variable. */
+  readonly configured?: string | null;
   /** Relative paths start here (default: the directory shigoto runs in). */
   readonly cwd?: string;
 }
@@ -26,13 +29,24 @@ export interface RecurringFile {
   readonly namedBy: string | null;
 }
 
-/** Which file holds the recurring tasks: the option, then $SHIGOTO_RECURRING_SCHEDULE, then the default. */
+/**
+ * Which file holds the recurring tasks: the option, then $SHIGOTO_RECURRING_SCHEDULE, then the
+ * configuration's scheduler.recurring_schedule_file, then the default.
+ */
 export function recurringFile(options: RecurringFileOptions = {}): RecurringFile {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const fromEnv = env[RECURRING_ENV] || undefined;
-  const namedBy = options.path !== undefined ? 'the -r option' : fromEnv ? RECURRING_ENV : null;
-  return { path: resolve(cwd, options.path ?? fromEnv ?? DEFAULT_RECURRING_PATH), namedBy };
+  const configured = options.configured ?? undefined;
+  const namedBy =
+    options.path !== undefined
+      ? 'the -r option'
+      : fromEnv
+        ? RECURRING_ENV
+        : configured !== undefined
+          ? CONFIGURED_KEY
+          : null;
+  return { path: resolve(cwd, options.path ?? fromEnv ?? configured ?? DEFAULT_RECURRING_PATH), namedBy };
 }
 
 /**

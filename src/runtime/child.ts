@@ -1,19 +1,21 @@
 import { Shigoto } from '../client/shigoto.ts';
-import { loadApp } from '../config/app.ts';
+import { loadAppModule } from '../config/app.ts';
 import { backendFromConfig } from '../config/backend.ts';
 import type { ShigotoConfig } from '../config/load.ts';
+import { commandJob } from '../recurring/command.ts';
 import { createConsoleLogger } from '../util/logger.ts';
 import { newProcessInfo } from '../util/process-info.ts';
 import { RUNTIME_DEFAULTS } from './defaults.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { threadErrorHandler } from './hooks.ts';
+import { startSchedulerRole } from './scheduler-role.ts';
 import { subscribeWakeups } from './wakeups.ts';
 import { Worker } from './worker.ts';
 
 /** What the supervisor tells a forked child (as JSON in SHIGOTO_CHILD). */
 export interface ChildSpec {
-  readonly role: 'worker' | 'dispatcher';
+  readonly role: 'worker' | 'dispatcher' | 'scheduler';
   readonly index: number;
   readonly supervisorId: string;
   readonly config: ShigotoConfig;
@@ -58,9 +60,11 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     format: config.logFormat,
     context: { process: name, pid: process.pid },
   });
-  const app = await loadApp(config.appPath);
+  const { app, exports } = await loadAppModule(config.appPath);
   const shigoto = new Shigoto({
     ...app,
+    // Command tasks of recurring.yml run as this job, calling the app module's exports.
+    jobs: [...(app.jobs ?? []), commandJob(exports)],
     backend: backendFromConfig(config),
     logger,
     maxPayloadBytes: config.maxPayloadBytes,
@@ -104,6 +108,12 @@ export async function runChild(spec: ChildSpec): Promise<void> {
       await stopListening();
       await shigoto.hooks.onWorkerStop?.({ processId: info.id, queues: workerConfig.queues });
       return stillRunning;
+    };
+  } else if (spec.role === 'scheduler') {
+    const stopScheduler = startSchedulerRole({ config, shigoto, exports, logger, onError });
+    stop = async () => {
+      await stopScheduler();
+      return 0;
     };
   } else {
     const d = config.dispatchers[spec.index]!;

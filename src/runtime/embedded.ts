@@ -1,6 +1,7 @@
 import type { Backend } from '../backend/types.ts';
 import type { Shigoto } from '../client/shigoto.ts';
 import { InvalidInputError } from '../errors.ts';
+import type { RecurringTask } from '../recurring/task-schema.ts';
 import type { Logger } from '../util/logger.ts';
 import { assertQueuePattern } from '../util/names.ts';
 import { newProcessInfo } from '../util/process-info.ts';
@@ -10,6 +11,7 @@ import type { ExecutorDeps } from './executor.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { type LifecycleHooks, threadErrorHandler } from './hooks.ts';
 import { Pruner } from './pruner.ts';
+import { embeddedScheduler } from './scheduler-role.ts';
 import { subscribeWakeups, wakeMatching } from './wakeups.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
 
@@ -20,6 +22,10 @@ export interface EmbeddedOptions {
   readonly heartbeatIntervalMs?: number;
   readonly aliveThresholdMs?: number;
   readonly shutdownTimeoutMs?: number;
+  /** Recurring tasks to schedule here (loadRecurringTasks()); several processes may schedule the same ones. */
+  readonly recurring?: readonly RecurringTask[];
+  /** What `command:` tasks name: usually the app module (`import * as app from './app.ts'`). */
+  readonly commands?: object;
 }
 
 export interface EmbeddedDeps extends ExecutorDeps {
@@ -29,6 +35,8 @@ export interface EmbeddedDeps extends ExecutorDeps {
   readonly shigoto: Shigoto;
   readonly logger: Logger;
   readonly subscribeReady: (listener: (queues: ReadonlySet<string>) => void) => () => void;
+  /** The client's payload limit, which recurring runs are held to as well. */
+  readonly maxPayloadBytes?: number;
 }
 
 export interface RunningRuntime {
@@ -56,6 +64,12 @@ export async function startEmbedded(
       threads: workerOptions.map((w) => w.threads),
     },
   });
+  // Before anything runs: a task whose job or command is missing is refused here.
+  const scheduler = embeddedScheduler(
+    { ...deps, onError, onEnqueued: (queues) => wakeMatching(workers, queues) },
+    options.recurring,
+    options.commands,
+  );
   await deps.backend.registerProcess({ process: info });
   const heartbeat = new Heartbeat(
     deps.backend,
@@ -105,7 +119,12 @@ export async function startEmbedded(
         const timeout = stopOptions.immediate
           ? 0
           : (options.shutdownTimeoutMs ?? RUNTIME_DEFAULTS.shutdownTimeoutMs);
-        await Promise.all([...workers.map((w) => w.stop(timeout)), dispatcher?.stop(), pruner.stop()]);
+        await Promise.all([
+          ...workers.map((w) => w.stop(timeout)),
+          dispatcher?.stop(),
+          scheduler?.stop(),
+          pruner.stop(),
+        ]);
         await stopListening();
         for (const w of workerOptions)
           await deps.hooks.onWorkerStop?.({ processId: info.id, queues: w.queues });
@@ -122,6 +141,7 @@ export async function startEmbedded(
     for (const w of workerOptions) await deps.hooks.onWorkerStart?.({ processId: info.id, queues: w.queues });
     for (const worker of workers) worker.start();
     dispatcher?.start();
+    scheduler?.start();
   } catch (error) {
     // A failing start hook must not leave a runtime running that nobody can stop.
     await runtime.stop({ immediate: true }).catch(() => undefined);

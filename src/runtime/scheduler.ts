@@ -39,6 +39,15 @@ export const SCHEDULER_DEFAULTS: SchedulerOptions = {
 
 const CLEAR_BATCH = 1000;
 
+/**
+ * How long recorded runs are kept: as long as finished jobs, and at least a day. Every
+ * scheduler looks back at most catchUpMs, so a run's record outlives any attempt to enqueue it
+ * again even when finished jobs are deleted at once.
+ */
+export function keepRunsFor(clearFinishedJobsAfterMs: number): number {
+  return Math.max(SCHEDULER_DEFAULTS.keepRunsMs, clearFinishedJobsAfterMs);
+}
+
 interface Due {
   readonly task: RecurringTask;
   readonly runAt: number;

@@ -28,10 +28,10 @@ interface Child {
 }
 
 /**
- * `shigoto start`: forks a process per worker (× processes) and per dispatcher, restarts a
- * child that dies (after releasing what it held), heartbeats for all of them from its own
- * event loop, prunes dead processes, and turns TERM/INT (graceful) and QUIT (immediate)
- * into an orderly stop.
+ * `shigoto start`: forks a process per worker (× processes) and per dispatcher, and one
+ * scheduler when there are recurring tasks; restarts a child that dies (after releasing what
+ * it held), heartbeats for all of them from its own event loop, prunes dead processes, and
+ * turns TERM/INT (graceful) and QUIT (immediate) into an orderly stop.
  */
 export class Supervisor {
   readonly #config: ShigotoConfig;
@@ -65,7 +65,11 @@ export class Supervisor {
     const config = this.#config;
     if (config.pidfile) writePidfile(config.pidfile);
     this.#info = newProcessInfo('supervisor', 'supervisor', Date.now(), {
-      metadata: { workers: config.workers.length, dispatchers: config.dispatchers.length },
+      metadata: {
+        workers: config.workers.length,
+        dispatchers: config.dispatchers.length,
+        scheduler: hasScheduler(config),
+      },
     });
     await this.#backend.registerProcess({ process: this.#info });
     const onError = (error: unknown) => this.#logger.error('Supervisor error', { error });
@@ -98,6 +102,8 @@ export class Supervisor {
     config.dispatchers.forEach((_, index) => {
       this.#fork({ role: 'dispatcher', index, supervisorId: this.#info.id, config });
     });
+    if (hasScheduler(config))
+      this.#fork({ role: 'scheduler', index: 0, supervisorId: this.#info.id, config });
     this.#logger.info('Supervisor started', {
       pid: process.pid,
       children: this.#children.size,
@@ -236,6 +242,11 @@ export class Supervisor {
     }, delay);
     this.#pendingRestarts.add(timer);
   }
+}
+
+/** `shigoto start` names the recurring tasks file only when it holds tasks. */
+function hasScheduler(config: ShigotoConfig): boolean {
+  return config.scheduler.enabled && config.scheduler.recurringScheduleFile !== null;
 }
 
 async function exitedWithin(children: readonly Child[], ms: number): Promise<boolean> {

@@ -6,7 +6,7 @@ import { useCli } from './cli-harness.ts';
 
 const cli = useCli();
 
-const COMMANDS = ['start', 'enqueue', 'jobs', 'queues', 'migrate', 'status'];
+const COMMANDS = ['start', 'enqueue', 'jobs', 'queues', 'recurring', 'migrate', 'status'];
 
 describe('shigoto --help and usage errors', () => {
   it('--help lists every command and exits 0', async () => {
@@ -18,10 +18,13 @@ describe('shigoto --help and usage errors', () => {
     expect(stdout).toContain('--json');
   });
 
-  it.each([['jobs'], ['queues']])('%s --help lists its subcommands', async (group) => {
+  it.each([
+    ['jobs', ['list', 'show', 'retry', 'discard']],
+    ['queues', ['list', 'pause', 'resume']],
+    ['recurring', ['list', 'run']],
+  ])('%s --help lists its subcommands', async (group, subcommands) => {
     const { code, stdout } = await cli.run([group, '--help']);
     expect(code).toBe(0);
-    const subcommands = group === 'jobs' ? ['list', 'show', 'retry', 'discard'] : ['list', 'pause', 'resume'];
     for (const sub of subcommands) expect(stdout).toMatch(new RegExp(`\\n {2}${sub}\\b`));
   });
 

@@ -24,6 +24,7 @@ describe('loadConfig without a file', () => {
       },
       workers: [{ queues: ['*'], threads: 10, processes: 1, pollingIntervalMs: 100, bulkReadSize: 32 }],
       dispatchers: [{ pollingIntervalMs: 1000, batchSize: 500, concurrencyMaintenanceIntervalMs: 600_000 }],
+      scheduler: { enabled: true, recurringScheduleFile: null },
       processHeartbeatIntervalMs: 60_000,
       processAliveThresholdMs: 300_000,
       shutdownTimeoutMs: 5000,
@@ -107,6 +108,9 @@ dispatchers:
   - polling_interval: 2s
     batch_size: 100
     concurrency_maintenance_interval: 5m
+scheduler:
+  enabled: false
+  recurring_schedule_file: config/schedule.yml
 process_heartbeat_interval: 30
 process_alive_threshold: 2m
 shutdown_timeout: 0
@@ -132,6 +136,7 @@ filter_arguments: [password, "/^card_/"]
         { queues: ['*'], threads: 10, processes: 1, pollingIntervalMs: 100, bulkReadSize: 32 },
       ],
       dispatchers: [{ pollingIntervalMs: 2000, batchSize: 100, concurrencyMaintenanceIntervalMs: 300_000 }],
+      scheduler: { enabled: false, recurringScheduleFile: join(dir.path, 'config/schedule.yml') },
       processHeartbeatIntervalMs: 30_000,
       processAliveThresholdMs: 120_000,
       shutdownTimeoutMs: 0,

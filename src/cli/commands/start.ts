@@ -1,35 +1,62 @@
 import type { Command } from 'commander';
-import { loadApp } from '../../config/app.ts';
+import { loadAppModule } from '../../config/app.ts';
 import { backendLocation } from '../../config/backend.ts';
-import { loadConfig } from '../../config/load.ts';
+import { loadConfig, type ShigotoConfig } from '../../config/load.ts';
+import { loadRecurringSetup, planDepsOf } from '../../recurring/setup.ts';
 import { Supervisor } from '../../runtime/supervisor.ts';
 import { createConsoleLogger } from '../../util/logger.ts';
 import { createClient, type GlobalOptions } from '../context.ts';
+
+interface StartFlags {
+  readonly recurringScheduleFile?: string;
+  readonly skipRecurring?: boolean;
+}
 
 export function registerStart(program: Command): void {
   program
     .command('start')
     .description(
-      'Run the job service: a supervisor with its workers and dispatchers, until TERM/INT (graceful) or QUIT',
+      'Run the job service: a supervisor with its workers, dispatchers and scheduler, until TERM/INT (graceful) or QUIT',
     )
-    .action(async (_options, command: Command) => {
+    .option(
+      '-r, --recurring-schedule-file <file>',
+      'recurring tasks (default: $SHIGOTO_RECURRING_SCHEDULE, scheduler.recurring_schedule_file, else config/recurring.yml if it exists)',
+    )
+    .option('--skip-recurring', 'run no scheduler, whatever the recurring tasks file holds')
+    .action(async (flags: StartFlags, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
-      const config = loadConfig({ path: options.config });
+      const loaded = loadConfig({ path: options.config });
       const logger = createConsoleLogger({
-        level: config.logLevel,
-        format: config.logFormat,
+        level: loaded.logLevel,
+        format: loaded.logFormat,
         context: { process: 'supervisor' },
       });
-      const app = await loadApp(config.appPath);
+      const appModule = await loadAppModule(loaded.appPath);
+      const { app } = appModule;
       if (!app.jobs?.length)
         logger.warn(
           'No jobs are defined: set `app:` in the configuration to a module exporting defineApp({ jobs })',
         );
+      // Every task is checked against the app before anything starts: a bad one stops the start.
+      const runScheduler = loaded.scheduler.enabled && !flags.skipRecurring;
+      const recurring = runScheduler
+        ? loadRecurringSetup(
+            { path: flags.recurringScheduleFile, configured: loaded.scheduler.recurringScheduleFile },
+            planDepsOf(appModule, loaded.maxPayloadBytes),
+          )
+        : null;
+      const tasks = recurring?.plan.tasks.length ?? 0;
+      // The scheduler child reads exactly this file; no tasks, no scheduler.
+      const config: ShigotoConfig = {
+        ...loaded,
+        scheduler: { enabled: tasks > 0, recurringScheduleFile: tasks > 0 ? recurring!.file : null },
+      };
       const shigoto = await createClient(config, app, logger);
       logger.info('Configuration loaded', {
         config: config.source ?? '(defaults)',
         backend: `${config.backend.adapter}:${backendLocation(config.backend)}`,
         jobs: shigoto.registry.names().join(',') || '(none)',
+        recurring: runScheduler ? `${tasks} task(s) from ${recurring!.file}` : 'scheduler disabled',
       });
       const supervisor = new Supervisor(config, shigoto);
       await supervisor.start();
