@@ -153,6 +153,21 @@ describe('which file is read', () => {
     expect(recurringFile({ cwd: '/srv/app', env: {}, path: 'x.yml' }).namedBy).toBe('the -r option');
   });
 
+  it("ranks the configuration's scheduler.recurring_schedule_file after -r and the variable", () => {
+    const configured = '/srv/app/config/schedule.yml';
+    expect(recurringFile({ cwd: '/srv/app', env: {}, configured })).toEqual({
+      path: configured,
+      namedBy: 'scheduler.recurring_schedule_file',
+    });
+    expect(
+      recurringFile({ cwd: '/srv/app', env: { [RECURRING_ENV]: '/etc/tasks.yml' }, configured }).path,
+    ).toBe('/etc/tasks.yml');
+    expect(recurringFile({ cwd: '/srv/app', env: {}, configured, path: 'x.yml' }).path).toBe(
+      '/srv/app/x.yml',
+    );
+    expect(recurringFile({ cwd: '/srv/app', env: {}, configured: null }).namedBy).toBeNull();
+  });
+
   it('refuses a named file that does not exist', () => {
     expect(() => load({ path: 'missing.yml' })).toThrow(
       new ConfigError(join(dir.path, 'missing.yml'), [
