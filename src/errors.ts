@@ -49,6 +49,44 @@ export class PayloadTooLargeError extends ShigotoError {
   }
 }
 
+/** A unique job whose key is held by an existing job, enqueued with onConflict: 'error'. Nothing was stored. */
+export class DuplicateJobError extends ShigotoError {
+  readonly jobName: string;
+  readonly uniqueKey: string;
+  /** The job that holds the key; null when it is another job of the same enqueueMany call. */
+  readonly existingId: string | null;
+  constructor(jobName: string, uniqueKey: string, existingId: string | null) {
+    const holder = existingId === null ? 'a job earlier in the same call' : `job ${existingId}`;
+    super(
+      'DUPLICATE_JOB',
+      `Job "${jobName}" is a duplicate of ${holder} (unique key ${JSON.stringify(uniqueKey)}); nothing was enqueued.`,
+    );
+    this.jobName = jobName;
+    this.uniqueKey = uniqueKey;
+    this.existingId = existingId;
+  }
+}
+
+/** An enqueue that would take a queue (or all queues) past its size limit. Nothing was stored. */
+export class QueueFullError extends ShigotoError {
+  /** The full queue, or null for the limit on all queues together (max_queue_size). */
+  readonly queue: string | null;
+  readonly limit: number;
+  /** Jobs waiting (ready, scheduled or blocked) before this enqueue. */
+  readonly size: number;
+  constructor(queue: string | null, size: number, adding: number, limit: number) {
+    const where = queue === null ? 'All queues together hold' : `Queue "${queue}" holds`;
+    const key = queue === null ? 'max_queue_size' : `queues.${queue}.max_size`;
+    super(
+      'QUEUE_FULL',
+      `${where} ${size} waiting jobs; adding ${adding} would pass the limit of ${limit} (${key}). Nothing was enqueued.`,
+    );
+    this.queue = queue;
+    this.limit = limit;
+    this.size = size;
+  }
+}
+
 /** A stored payload that cannot be turned back into arguments. */
 export class PayloadDecodeError extends ShigotoError {
   constructor(message: string, options?: ErrorOptions) {

@@ -5,15 +5,27 @@
  * caller so that one clock drives a whole operation.
  */
 
-export type JobState = 'scheduled' | 'ready' | 'claimed' | 'finished' | 'failed' | 'discarded';
+export type JobState =
+  | 'scheduled'
+  | 'ready'
+  /** Waiting for a concurrency slot of its key. */
+  | 'blocked'
+  | 'claimed'
+  | 'finished'
+  | 'failed'
+  | 'discarded'
+  /** Not started before its expiry: kept, never run. */
+  | 'expired';
 
 export const JOB_STATES: readonly JobState[] = [
   'scheduled',
   'ready',
+  'blocked',
   'claimed',
   'finished',
   'failed',
   'discarded',
+  'expired',
 ];
 
 export interface StoredError {
@@ -36,7 +48,49 @@ export interface NewJob {
   readonly metadata: string;
   /** When it may run; null or <= now means ready at once. */
   readonly runAt: number | null;
+  /** At most `limit` jobs of its key hold a slot (ready or running) at once; the others are blocked. */
+  readonly concurrency?: ConcurrencyControl | null;
+  /** At most one job holds this key while in the covered states (and the period lasts). */
+  readonly unique?: UniqueControl | null;
+  /** Not started by then, it moves to expired and never runs. */
+  readonly expiresAt?: number | null;
 }
+
+export interface ConcurrencyControl {
+  /** The semaphore key: the group (default: the job name), "/", the key of the arguments. */
+  readonly key: string;
+  readonly limit: number;
+  /** A slot is released this long after it was taken even if its job has not ended (a failsafe). */
+  readonly durationMs: number;
+}
+
+export interface UniqueControl {
+  readonly key: string;
+  /** The states in which the job holds the key; always the waiting ones (UNIQUE_WAITING_STATES). */
+  readonly states: readonly JobState[];
+  /** When the key is released whatever the state (the period ends); null: only by leaving `states`. */
+  readonly expiresAt: number | null;
+  /** A duplicate gets the holder's id (`return`) or fails the whole call with DuplicateJobError. */
+  readonly onConflict: 'return' | 'error';
+}
+
+/** A job waiting to run holds its unique key in these states whatever its options say. */
+export const UNIQUE_WAITING_STATES: readonly JobState[] = ['scheduled', 'ready', 'blocked'];
+
+/** Caps on waiting jobs (ready + scheduled + blocked), checked inside the enqueue transaction. */
+export interface QueueLimits {
+  /** Queue name → most waiting jobs in that queue. */
+  readonly perQueue?: Readonly<Record<string, number>> | undefined;
+  /** Most waiting jobs in all queues together. */
+  readonly total?: number | undefined;
+}
+
+/**
+ * Job ids in input order. As a RegExp match array carries `index`, it may carry `duplicates`:
+ * the input indexes whose job was not stored because an existing job held its unique key (their
+ * id is that job's).
+ */
+export type EnqueuedIds = string[] & { readonly duplicates?: readonly number[] };
 
 export interface JobRecord {
   readonly id: string;
@@ -55,6 +109,12 @@ export interface JobRecord {
   readonly lastError: StoredError | null;
   /** Encoded result (JSON text) of a finished job. */
   readonly result: string | null;
+  /** When it expires unless started (null: never). */
+  readonly expiresAt: number | null;
+  /** Its concurrency key, if it has a limit. */
+  readonly concurrencyKey: string | null;
+  /** Its unique key, if it has one (held or not). */
+  readonly uniqueKey: string | null;
 }
 
 export interface ClaimedJob {
@@ -109,6 +169,8 @@ export interface QueueInfo {
   readonly paused: boolean;
   readonly ready: number;
   readonly scheduled: number;
+  /** Waiting for a concurrency slot. */
+  readonly blocked: number;
   readonly claimed: number;
   readonly failed: number;
   /** When the longest-waiting ready job became runnable (its run time, else its enqueue time); null when none is ready. */
@@ -177,7 +239,17 @@ export interface Backend {
    * inside BEGIN) the jobs are written through the caller's open transaction: they appear, and
    * wake workers, only if it commits.
    */
-  enqueue(params: { jobs: readonly NewJob[]; now: number; transaction?: unknown }): Promise<string[]>;
+  enqueue(params: {
+    jobs: readonly NewJob[];
+    now: number;
+    transaction?: unknown;
+    /**
+     * Caps checked in the same transaction: a call that would pass one raises QueueFullError
+     * and stores nothing. Unique duplicates (onConflict 'error') raise DuplicateJobError, also
+     * storing nothing.
+     */
+    limits?: QueueLimits;
+  }): Promise<EnqueuedIds>;
 
   /**
    * Claims up to `limit` ready jobs for `processId`, in the order of `queues`
@@ -194,9 +266,20 @@ export interface Backend {
   /** Returns claims to ready (graceful stop); the attempt is given back. Returns how many. */
   release(params: { items: readonly ClaimRef[]; now: number }): Promise<number>;
 
-  /** Moves up to `limit` due scheduled jobs to ready; returns how many. */
+  /**
+   * Moves up to `limit` due scheduled jobs on (to ready, or blocked when their concurrency key
+   * has no free slot); returns how many.
+   */
   promoteScheduled(params: { now: number; limit: number }): Promise<number>;
-  /** Deletes finished and discarded jobs that ended before `before`; returns how many. */
+  /** Moves up to `limit` waiting jobs (scheduled, ready, blocked) past their expiry to expired; returns how many. */
+  expireJobs(params: { now: number; limit: number }): Promise<number>;
+  /**
+   * Concurrency maintenance: releases slots held past their duration, then unblocks waiting
+   * jobs of up to `limit` keys (those slots' keys, and keys with jobs blocked longer than their
+   * duration), each only as far as its limit allows. Returns the jobs unblocked.
+   */
+  unblockJobs(params: { now: number; limit: number }): Promise<number>;
+  /** Deletes finished, discarded and expired jobs that ended before `before`; returns how many. */
   clearFinished(params: { before: number; limit: number }): Promise<number>;
 
   registerProcess(params: { process: ProcessInfo }): Promise<void>;

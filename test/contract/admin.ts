@@ -87,10 +87,12 @@ export function adminContract(ctx: ContractContext): void {
       expect(await ctx.backend.countJobs()).toEqual({
         scheduled: 1,
         ready: 1,
+        blocked: 0,
         claimed: 1,
         finished: 1,
         failed: 2,
         discarded: 1,
+        expired: 0,
       });
     });
 
@@ -106,6 +108,7 @@ export function adminContract(ctx: ContractContext): void {
         paused: false,
         ready: 2,
         scheduled: 1,
+        blocked: 0,
         claimed: 1,
         failed: 1,
         oldestReadyAt: T0 + 5 * SECOND,

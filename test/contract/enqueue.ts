@@ -38,6 +38,9 @@ export function enqueueContract(ctx: ContractContext): void {
         processId: null,
         lastError: null,
         result: null,
+        expiresAt: null,
+        concurrencyKey: null,
+        uniqueKey: null,
       });
     });
 

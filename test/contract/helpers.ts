@@ -2,6 +2,7 @@ import type {
   Backend,
   ClaimedJob,
   ClaimRef,
+  EnqueuedIds,
   JobRecord,
   JobState,
   NewJob,
@@ -35,7 +36,7 @@ export function newJobs(count: number, overrides: (i: number) => Partial<NewJob>
   return Array.from({ length: count }, (_, i) => newJob({ args: `[${i}]`, ...overrides(i) }));
 }
 
-export function enqueue(backend: Backend, jobs: readonly NewJob[], now = T0): Promise<string[]> {
+export function enqueue(backend: Backend, jobs: readonly NewJob[], now = T0): Promise<EnqueuedIds> {
   return backend.enqueue({ jobs, now });
 }
 

@@ -3,15 +3,19 @@ import type { Backend, Capabilities } from '../../src/backend/types.ts';
 import { adminContract } from './admin.ts';
 import { capabilitiesContract } from './capabilities.ts';
 import { claimOrderContract } from './claim-order.ts';
+import { concurrencyContract } from './concurrency.ts';
 import { delaysContract } from './delays.ts';
 import { enqueueContract } from './enqueue.ts';
+import { expiryContract } from './expiry.ts';
 import { failedContract } from './failed.ts';
 import { leasesContract } from './leases.ts';
 import { pauseContract } from './pause.ts';
 import { processesContract } from './processes.ts';
+import { queueLimitsContract } from './queue-limits.ts';
 import { recurringContract } from './recurring.ts';
 import { retentionContract } from './retention.ts';
 import type { BackendFactory, ContractContext } from './types.ts';
+import { uniqueContract } from './unique.ts';
 import { wildcardsContract } from './wildcards.ts';
 
 export type { BackendFactory, ContractContext } from './types.ts';
@@ -60,5 +64,9 @@ export function describeBackendContract(
     retentionContract(ctx);
     adminContract(ctx);
     recurringContract(ctx);
+    concurrencyContract(ctx);
+    uniqueContract(ctx);
+    expiryContract(ctx);
+    queueLimitsContract(ctx);
   });
 }

@@ -41,6 +41,7 @@ export function pauseContract(ctx: ContractContext): void {
         paused: true,
         ready: 0,
         scheduled: 0,
+        blocked: 0,
         claimed: 0,
         failed: 0,
         oldestReadyAt: null,

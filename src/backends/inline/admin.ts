@@ -6,6 +6,7 @@ import {
   MAX_PAGE,
   type QueueInfo,
 } from '../../backend/types.ts';
+import { moveToReady, releaseUniqueKey } from './controls.ts';
 import { type InlineState, parseId, type StoredJob, toJobRecord } from './state.ts';
 
 export function pauseQueue(state: InlineState, queue: string, now: number): void {
@@ -22,6 +23,7 @@ export function listQueues(state: InlineState): QueueInfo[] {
   const scheduled = countByQueue(state.scheduled.values());
   const claimed = countByQueue(state.claimed.values());
   const failed = countByQueue(state.failed.values());
+  const blocked = countByQueue(state.blocked.values());
   return [...state.queues.values()]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((q) => {
@@ -35,6 +37,7 @@ export function listQueues(state: InlineState): QueueInfo[] {
         paused: q.pausedAt !== null,
         ready: q.ready.size,
         scheduled: scheduled.get(q.name) ?? 0,
+        blocked: blocked.get(q.name) ?? 0,
         claimed: claimed.get(q.name) ?? 0,
         failed: failed.get(q.name) ?? 0,
         oldestReadyAt,
@@ -96,10 +99,10 @@ export function countJobs(state: InlineState): Record<JobState, number> {
   return { ...state.counts };
 }
 
-/** Failed jobs back to ready (attempt count kept); returns how many. */
-export function retryFailed(state: InlineState, select: FailedSelector): number {
+/** Failed jobs back to ready or blocked (attempt count kept); returns how many. */
+export function retryFailed(state: InlineState, select: FailedSelector, now: number): number {
   const jobs = selectFailed(state, select);
-  for (const job of jobs) state.moveToReady(job, 0);
+  for (const job of jobs) moveToReady(state, job, 0, now);
   return jobs.length;
 }
 
@@ -109,6 +112,7 @@ export function discardFailed(state: InlineState, select: FailedSelector, now: n
   for (const job of jobs) {
     job.finishedAt = now;
     state.enter(job, 'discarded');
+    releaseUniqueKey(state, job, 'discarded');
   }
   return jobs.length;
 }

@@ -5,6 +5,7 @@ import type {
   ClaimRef,
   Completion,
   CompletionResult,
+  EnqueuedIds,
   FailedSelector,
   JobFilter,
   JobRecord,
@@ -12,12 +13,15 @@ import type {
   NewJob,
   ProcessInfo,
   QueueInfo,
+  QueueLimits,
   RecurringExecution,
   RecurringRun,
 } from '../../backend/types.ts';
 import * as admin from './admin.ts';
-import { claimJobs, enqueueJobs } from './claim.ts';
+import { claimJobs } from './claim.ts';
 import { completeJobs, releaseClaims } from './complete.ts';
+import { expireWaiting, unblockExpired } from './controls.ts';
+import { enqueueJobs } from './enqueue.ts';
 import { clearFinished, promoteScheduled } from './maintenance.ts';
 import * as processes from './processes.ts';
 import { RecurringRuns } from './recurring.ts';
@@ -49,8 +53,8 @@ export class InlineBackend implements Backend {
 
   async close(): Promise<void> {}
 
-  async enqueue(p: { jobs: readonly NewJob[]; now: number }): Promise<string[]> {
-    return enqueueJobs(this.#state, p.jobs, p.now);
+  async enqueue(p: { jobs: readonly NewJob[]; now: number; limits?: QueueLimits }): Promise<EnqueuedIds> {
+    return enqueueJobs(this.#state, p.jobs, p.now, p.limits);
   }
 
   async claim(p: {
@@ -67,11 +71,19 @@ export class InlineBackend implements Backend {
   }
 
   async release(p: { items: readonly ClaimRef[]; now: number }): Promise<number> {
-    return releaseClaims(this.#state, p.items);
+    return releaseClaims(this.#state, p.items, p.now);
   }
 
   async promoteScheduled(p: { now: number; limit: number }): Promise<number> {
     return promoteScheduled(this.#state, p.now, p.limit);
+  }
+
+  async expireJobs(p: { now: number; limit: number }): Promise<number> {
+    return expireWaiting(this.#state, p.now, p.limit);
+  }
+
+  async unblockJobs(p: { now: number; limit: number }): Promise<number> {
+    return p.limit > 0 ? unblockExpired(this.#state, p.now) : 0;
   }
 
   async clearFinished(p: { before: number; limit: number }): Promise<number> {
@@ -87,14 +99,14 @@ export class InlineBackend implements Backend {
   }
 
   async deregisterProcess(p: { processId: string; now: number }): Promise<number> {
-    return processes.deregisterProcess(this.#state, p.processId);
+    return processes.deregisterProcess(this.#state, p.processId, p.now);
   }
 
   async pruneProcesses(p: {
     aliveSince: number;
     now: number;
   }): Promise<{ pruned: ProcessInfo[]; released: number }> {
-    return processes.pruneProcesses(this.#state, p.aliveSince);
+    return processes.pruneProcesses(this.#state, p.aliveSince, p.now);
   }
 
   async listProcesses(): Promise<ProcessInfo[]> {
@@ -126,7 +138,7 @@ export class InlineBackend implements Backend {
   }
 
   async retryFailed(p: { select: FailedSelector; now: number }): Promise<number> {
-    return admin.retryFailed(this.#state, p.select);
+    return admin.retryFailed(this.#state, p.select, p.now);
   }
 
   async discardFailed(p: { select: FailedSelector; now: number }): Promise<number> {

@@ -1,40 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type ClaimStep, planClaimSteps } from '../../backend/queue-selection.ts';
-import type { ClaimedJob, NewJob } from '../../backend/types.ts';
+import type { ClaimedJob } from '../../backend/types.ts';
+import { endJob, releaseUniqueKey } from './controls.ts';
 import type { MinHeap } from './heap.ts';
 import { byPriorityThenId, type InlineState, type StoredJob } from './state.ts';
-
-/** Stores jobs as ready (due) or scheduled; ids ascend in input order. */
-export function enqueueJobs(state: InlineState, jobs: readonly NewJob[], now: number): string[] {
-  return jobs.map((job) => {
-    const due = job.runAt === null || job.runAt <= now;
-    state.queue(job.queue);
-    const stored = state.insert(
-      {
-        name: job.name,
-        queue: job.queue,
-        priority: job.priority,
-        args: job.args,
-        metadata: job.metadata,
-        enqueuedAt: now,
-        attempts: 0,
-        runAt: due ? null : job.runAt,
-        finishedAt: null,
-        processId: null,
-        lease: null,
-        lastError: null,
-        result: null,
-      },
-      due ? 'ready' : 'scheduled',
-    );
-    return String(stored.id);
-  });
-}
 
 /** Takes up to `limit` ready jobs in queue-list order, then priority, then FIFO; one lease per claim. */
 export function claimJobs(
   state: InlineState,
-  params: { queues: readonly string[]; limit: number; processId: string },
+  params: { queues: readonly string[]; limit: number; processId: string; now: number },
 ): ClaimedJob[] {
   if (params.limit <= 0) return [];
   const known = [...state.queues.values()].map((q) => ({ name: q.name, paused: q.pausedAt !== null }));
@@ -43,13 +17,21 @@ export function claimJobs(
     if (picked.length >= params.limit) break;
     takeFrom(heapsOf(state, step), params.limit - picked.length, picked);
   }
-  if (picked.length === 0) return [];
+  // An expired job is never run: it ends as expired instead (as the SQL claim does).
+  const running = picked.filter((job) => {
+    if (job.expiresAt === null || job.expiresAt > params.now) return true;
+    job.finishedAt = params.now;
+    endJob(state, job, 'expired', params.now);
+    return false;
+  });
+  if (running.length === 0) return [];
   const lease = randomUUID();
-  return picked.map((job) => {
+  return running.map((job) => {
     job.attempts += 1;
     job.processId = params.processId;
     job.lease = lease;
     state.enter(job, 'claimed');
+    releaseUniqueKey(state, job, 'claimed');
     return {
       id: String(job.id),
       name: job.name,

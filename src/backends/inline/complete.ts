@@ -1,4 +1,5 @@
 import type { ClaimRef, Completion, CompletionResult } from '../../backend/types.ts';
+import { endJob, moveToReady, releaseSlot } from './controls.ts';
 import { type InlineState, parseId, type StoredJob } from './state.ts';
 
 /**
@@ -22,13 +23,13 @@ export function completeJobs(
   return { rejected: [...rejected, ...malformed] };
 }
 
-/** Graceful release: claims back to ready with the attempt given back; returns how many. */
-export function releaseClaims(state: InlineState, items: readonly ClaimRef[]): number {
+/** Graceful release: claims back to ready with the attempt given back (a live slot kept); returns how many. */
+export function releaseClaims(state: InlineState, items: readonly ClaimRef[], now: number): number {
   let released = 0;
   for (const item of items) {
     const job = heldBy(state, item);
     if (!job) continue;
-    state.moveToReady(job, -1);
+    moveToReady(state, job, -1, now);
     released++;
   }
   return released;
@@ -51,32 +52,31 @@ function applyCompletion(
   const error = 'error' in item && item.error ? JSON.stringify(item.error) : null;
   switch (item.outcome) {
     case 'finished':
-      if (deleteFinished) {
-        state.delete(job);
-        return;
-      }
       endClaim(job);
       job.finishedAt = now;
       job.result = item.result;
-      state.enter(job, 'finished');
+      endJob(state, job, 'finished', now);
+      if (deleteFinished) state.delete(job);
       return;
     case 'discarded':
       endClaim(job);
       job.finishedAt = now;
       job.lastError = error ?? job.lastError;
-      state.enter(job, 'discarded');
+      endJob(state, job, 'discarded', now);
       return;
     case 'failed':
       endClaim(job);
       job.lastError = error;
-      state.enter(job, 'failed');
+      endJob(state, job, 'failed', now);
       return;
     case 'retry':
     case 'snooze': {
+      // The run ended: its slot goes, and the job takes one again like a new job.
       const attemptsDelta = item.outcome === 'snooze' ? -1 : 0;
       job.lastError = error ?? job.lastError;
+      releaseSlot(state, job, now);
       if (item.runAt <= now) {
-        state.moveToReady(job, attemptsDelta);
+        moveToReady(state, job, attemptsDelta, now);
         return;
       }
       endClaim(job);

@@ -25,15 +25,8 @@ export class MinHeap<T> {
   }
 
   push(item: T): void {
-    const items = this.#items;
-    items.push(item);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.#before(items[i]!, items[parent]!)) break;
-      this.#swap(i, parent);
-      i = parent;
-    }
+    this.#items.push(item);
+    this.#siftUp(this.#items.length - 1);
   }
 
   pop(): T | undefined {
@@ -45,6 +38,31 @@ export class MinHeap<T> {
       this.#siftDown(0);
     }
     return top;
+  }
+
+  /** Takes out one item wherever it sits (O(n) to find it): for the rare job that leaves without being popped. */
+  remove(item: T): boolean {
+    const items = this.#items;
+    const i = items.indexOf(item);
+    if (i < 0) return false;
+    const last = items.pop()!;
+    if (i < items.length) {
+      items[i] = last;
+      this.#siftDown(i);
+      this.#siftUp(i);
+    }
+    return true;
+  }
+
+  #siftUp(start: number): void {
+    const items = this.#items;
+    let i = start;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.#before(items[i]!, items[parent]!)) break;
+      this.#swap(i, parent);
+      i = parent;
+    }
   }
 
   #siftDown(start: number): void {

@@ -1,4 +1,5 @@
 import type { ProcessInfo } from '../../backend/types.ts';
+import { moveToReady } from './controls.ts';
 import type { InlineState } from './state.ts';
 
 export function registerProcess(state: InlineState, process: ProcessInfo): void {
@@ -13,9 +14,9 @@ export function heartbeat(state: InlineState, processIds: readonly string[], now
 }
 
 /** Removes a process; whatever it still held goes back to ready (the attempt stays counted). */
-export function deregisterProcess(state: InlineState, processId: string): number {
+export function deregisterProcess(state: InlineState, processId: string, now: number): number {
   state.processes.delete(processId);
-  return releaseHeldBy(state, (owner) => owner === processId);
+  return releaseHeldBy(state, (owner) => owner === processId, now);
 }
 
 /**
@@ -25,10 +26,11 @@ export function deregisterProcess(state: InlineState, processId: string): number
 export function pruneProcesses(
   state: InlineState,
   aliveSince: number,
+  now: number,
 ): { pruned: ProcessInfo[]; released: number } {
   const pruned = listProcesses(state).filter((p) => p.lastHeartbeatAt < aliveSince);
   for (const p of pruned) state.processes.delete(p.id);
-  const released = releaseHeldBy(state, (owner) => !state.processes.has(owner));
+  const released = releaseHeldBy(state, (owner) => !state.processes.has(owner), now);
   return { pruned, released };
 }
 
@@ -38,8 +40,9 @@ export function listProcesses(state: InlineState): ProcessInfo[] {
     .map((p) => ({ ...p }));
 }
 
-function releaseHeldBy(state: InlineState, owned: (processId: string) => boolean): number {
+/** Claims of the given owners back to ready, each keeping a live slot or taking one again. */
+function releaseHeldBy(state: InlineState, owned: (processId: string) => boolean, now: number): number {
   const held = [...state.claimed.values()].filter((job) => job.processId !== null && owned(job.processId));
-  for (const job of held) state.moveToReady(job, 0);
+  for (const job of held) moveToReady(state, job, 0, now);
   return held.length;
 }

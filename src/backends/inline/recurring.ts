@@ -1,6 +1,6 @@
 import { firstOfEachRun } from '../../backend/recurring-runs.ts';
 import type { RecurringExecution, RecurringRun } from '../../backend/types.ts';
-import { enqueueJobs } from './claim.ts';
+import { enqueueJobs } from './enqueue.ts';
 import type { InlineState } from './state.ts';
 
 /** The recorded runs of recurring tasks: task key → run time → run, plus each task's latest. */

@@ -1,4 +1,5 @@
 import {
+  type ConcurrencyControl,
   JOB_STATES,
   type JobRecord,
   type JobState,
@@ -25,6 +26,18 @@ export interface StoredJob {
   /** JSON text, as the SQL backend stores it, so readers always get a fresh copy. */
   lastError: string | null;
   result: string | null;
+  /** Cleared when the job ends, as in SQL. */
+  expiresAt: number | null;
+  readonly concurrency: ConcurrencyControl | null;
+  readonly unique: { readonly key: string; readonly states: readonly JobState[] } | null;
+  /** While blocked: when concurrency maintenance checks its key again. */
+  recheckAt: number | null;
+}
+
+/** A slot held by a job, as a row of the SQL slots table. */
+export interface Slot {
+  readonly key: string;
+  readonly expiresAt: number;
 }
 
 export interface QueueEntry {
@@ -43,8 +56,9 @@ const byDue = (a: StoredJob, b: StoredJob) =>
 
 /**
  * Everything one inline backend knows, with the indexes the hot paths need.
- * Ready and scheduled jobs leave their heaps only by being popped (claim, promote), so
- * callers pop first and then call `enter`; claimed and failed jobs sit in maps.
+ * Ready, scheduled and blocked jobs leave their heaps by being popped (claim, promote,
+ * unblock) or removed (expiry), so callers do that first and then call `enter`; claimed,
+ * failed and blocked jobs also sit in maps.
  */
 export class InlineState {
   readonly jobs = new Map<number, StoredJob>();
@@ -55,6 +69,16 @@ export class InlineState {
   readonly scheduled = new MinHeap<StoredJob>(byDue);
   readonly claimed = new Map<number, StoredJob>();
   readonly failed = new Map<number, StoredJob>();
+  readonly blocked = new Map<number, StoredJob>();
+  /** Blocked jobs of each concurrency key, by priority, then FIFO (the SQL blocked_by_key index). */
+  readonly blockedByKey = new Map<string, MinHeap<StoredJob>>();
+  /** Slots by job id, and the job ids holding each key's. */
+  readonly slots = new Map<number, Slot>();
+  readonly slotsByKey = new Map<string, Set<number>>();
+  /** Held unique keys. */
+  readonly uniques = new Map<string, { jobId: number; expiresAt: number | null }>();
+  /** Jobs with an expiry that have not ended (the SQL jobs_expiring index). */
+  readonly expiring = new Set<StoredJob>();
   readonly processes = new Map<string, ProcessInfo>();
   readonly counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   #nextId = 1;
@@ -76,7 +100,40 @@ export class InlineState {
     this.#order.push(job.id);
     this.counts[state]++;
     this.#index(job);
+    if (job.expiresAt !== null) this.expiring.add(job);
     return job;
+  }
+
+  /** The blocked jobs of a key, created on first use. */
+  blockedOn(key: string): MinHeap<StoredJob> {
+    let heap = this.blockedByKey.get(key);
+    if (!heap) {
+      heap = new MinHeap(byPriorityThenId);
+      this.blockedByKey.set(key, heap);
+    }
+    return heap;
+  }
+
+  setSlot(jobId: number, slot: Slot): void {
+    this.deleteSlot(jobId);
+    this.slots.set(jobId, slot);
+    let holders = this.slotsByKey.get(slot.key);
+    if (!holders) {
+      holders = new Set();
+      this.slotsByKey.set(slot.key, holders);
+    }
+    holders.add(jobId);
+  }
+
+  /** Returns whether the job held a slot. */
+  deleteSlot(jobId: number): boolean {
+    const slot = this.slots.get(jobId);
+    if (!slot) return false;
+    this.slots.delete(jobId);
+    const holders = this.slotsByKey.get(slot.key)!;
+    holders.delete(jobId);
+    if (holders.size === 0) this.slotsByKey.delete(slot.key);
+    return true;
   }
 
   /** Moves a job to another state, keeping the counts and indexes in step. */
@@ -90,6 +147,7 @@ export class InlineState {
 
   delete(job: StoredJob): void {
     this.#unindex(job);
+    this.expiring.delete(job);
     this.counts[job.state]--;
     this.jobs.delete(job.id);
     this.#deletedInOrder++;
@@ -97,19 +155,6 @@ export class InlineState {
       this.#order = this.#order.filter((id) => this.jobs.has(id));
       this.#deletedInOrder = 0;
     }
-  }
-
-  /**
-   * Puts jobs that are no longer claimed, failed or scheduled back to ready, like the SQL
-   * backend's moveToReady; `attemptsDelta` is -1 when the attempt is given back.
-   */
-  moveToReady(job: StoredJob, attemptsDelta: number): void {
-    job.processId = null;
-    job.lease = null;
-    job.runAt = null;
-    job.finishedAt = null;
-    job.attempts += attemptsDelta;
-    this.enter(job, 'ready');
   }
 
   /** Ids from the newest down, starting below `beforeId` when given. */
@@ -128,11 +173,17 @@ export class InlineState {
     else if (job.state === 'scheduled') this.scheduled.push(job);
     else if (job.state === 'claimed') this.claimed.set(job.id, job);
     else if (job.state === 'failed') this.failed.set(job.id, job);
+    else if (job.state === 'blocked') {
+      this.blocked.set(job.id, job);
+      this.blockedOn(job.concurrency!.key).push(job);
+    }
   }
 
+  /** Heaps are left to the callers, who pop (or remove) a job before it changes state. */
   #unindex(job: StoredJob): void {
     if (job.state === 'claimed') this.claimed.delete(job.id);
     else if (job.state === 'failed') this.failed.delete(job.id);
+    else if (job.state === 'blocked') this.blocked.delete(job.id);
   }
 }
 
@@ -164,6 +215,9 @@ export function toJobRecord(job: StoredJob): JobRecord {
     processId: job.processId,
     lastError: job.lastError === null ? null : (JSON.parse(job.lastError) as StoredError),
     result: job.result,
+    expiresAt: job.expiresAt,
+    concurrencyKey: job.concurrency?.key ?? null,
+    uniqueKey: job.unique?.key ?? null,
   };
 }
 

@@ -48,6 +48,10 @@ export function postgresTables(schema: string): Tables {
     failed: `${s}.failed`,
     queues: `${s}.queues`,
     processes: `${s}.processes`,
+    blocked: `${s}.blocked`,
+    slots: `${s}.slots`,
+    semaphores: `${s}.semaphores`,
+    uniques: `${s}.uniques`,
     recurringExecutions: `${s}.recurring_executions`,
   };
 }

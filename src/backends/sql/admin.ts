@@ -7,10 +7,13 @@ import {
   MAX_PAGE,
   type QueueInfo,
 } from '../../backend/types.ts';
+import { KeyLocks } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
+import { moveToReady } from './make-ready.ts';
 import { JOB_COLUMNS, num, numOrNull, toJobRecord } from './rows.ts';
-import { announceReady, moveToReady, takeRows, toPlace } from './transitions.ts';
+import { announceReady, PLACE_COLUMNS, takeRows, toPlace } from './transitions.ts';
+import { releaseUniqueKeys } from './unique.ts';
 
 export async function pauseQueue({ driver, d, t }: SqlContext, queue: string, now: number): Promise<void> {
   await driver.transaction(async (tx) => {
@@ -39,6 +42,7 @@ export async function listQueues({ driver, t }: SqlContext): Promise<QueueInfo[]
     new Map((await driver.all<{ queue: string; n: unknown }>(sql)).map((r) => [r.queue, num(r.n)]));
   const scheduled = await counts(`SELECT queue, COUNT(*) AS n FROM ${t.scheduled} GROUP BY queue`);
   const failed = await counts(`SELECT queue, COUNT(*) AS n FROM ${t.failed} GROUP BY queue`);
+  const blocked = await counts(`SELECT queue, COUNT(*) AS n FROM ${t.blocked} GROUP BY queue`);
   const claimed = await counts(
     `SELECT queue, COUNT(*) AS n FROM ${t.jobs} WHERE process_id IS NOT NULL GROUP BY queue`,
   );
@@ -48,6 +52,7 @@ export async function listQueues({ driver, t }: SqlContext): Promise<QueueInfo[]
     paused: q.paused_at !== null,
     ready: num(readyBy.get(q.name)?.n ?? 0),
     scheduled: scheduled.get(q.name) ?? 0,
+    blocked: blocked.get(q.name) ?? 0,
     claimed: claimed.get(q.name) ?? 0,
     failed: failed.get(q.name) ?? 0,
     oldestReadyAt: numOrNull(readyBy.get(q.name)?.oldest),
@@ -104,23 +109,27 @@ export async function countJobs({ driver, t }: SqlContext): Promise<Record<JobSt
 
 const BATCH = 500;
 
-/** Failed jobs back to ready, in batches; returns how many. */
-export async function retryFailed(ctx: SqlContext, select: FailedSelector): Promise<number> {
+/**
+ * Failed jobs back to ready, in batches (a job with a concurrency key takes a slot like a new
+ * one, or is blocked); returns how many.
+ */
+export async function retryFailed(ctx: SqlContext, select: FailedSelector, now: number): Promise<number> {
   return inFailedBatches(ctx, select, async (tx, rows) => {
     const places = await jobPlaces(
       ctx,
       tx,
       rows.map((r) => r.id),
     );
-    await moveToReady(ctx, tx, places, 0);
+    await moveToReady(ctx, tx, new KeyLocks(ctx, tx, now), places, 0, now);
   });
 }
 
 /** Failed jobs to discarded (kept for the retention time), in batches; returns how many. */
 export async function discardFailed(ctx: SqlContext, select: FailedSelector, now: number): Promise<number> {
   return inFailedBatches(ctx, select, async (tx, rows) => {
-    await tx.run(
-      `UPDATE ${ctx.t.jobs} SET state = 'discarded', finished_at = ? WHERE ${ctx.d.inList('id', 'bigint')}`,
+    const places = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
+      `UPDATE ${ctx.t.jobs} SET state = 'discarded', finished_at = ? WHERE ${ctx.d.inList('id', 'bigint')}
+        RETURNING ${PLACE_COLUMNS}`,
       [
         now,
         ctx.d.listParam(
@@ -129,12 +138,13 @@ export async function discardFailed(ctx: SqlContext, select: FailedSelector, now
         ),
       ],
     );
+    await releaseUniqueKeys(ctx, tx, places.map(toPlace), 'discarded');
   });
 }
 
 async function jobPlaces(ctx: SqlContext, tx: SqlExecutor, ids: readonly number[]) {
   const rows = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
-    `SELECT id, queue, priority FROM ${ctx.t.jobs} WHERE ${ctx.d.inList('id', 'bigint')}`,
+    `SELECT ${PLACE_COLUMNS} FROM ${ctx.t.jobs} WHERE ${ctx.d.inList('id', 'bigint')}`,
     [ctx.d.listParam(ids, 'bigint')],
   );
   return rows.map(toPlace);

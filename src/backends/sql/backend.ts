@@ -5,6 +5,7 @@ import type {
   ClaimRef,
   Completion,
   CompletionResult,
+  EnqueuedIds,
   FailedSelector,
   JobFilter,
   JobRecord,
@@ -12,6 +13,7 @@ import type {
   NewJob,
   ProcessInfo,
   QueueInfo,
+  QueueLimits,
   RecurringExecution,
   RecurringRun,
 } from '../../backend/types.ts';
@@ -22,7 +24,8 @@ import { completeJobs, releaseClaims } from './complete.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { enqueueJobs } from './enqueue.ts';
-import { clearFinished, promoteScheduled } from './maintenance.ts';
+import { expireWaiting } from './expiry.ts';
+import { clearFinished, promoteScheduled, unblockJobs } from './maintenance.ts';
 import * as processes from './processes.ts';
 import * as recurring from './recurring.ts';
 
@@ -65,11 +68,16 @@ export class SqlBackend implements Backend {
     return this.#ctx.driver.close();
   }
 
-  async enqueue(p: { jobs: readonly NewJob[]; now: number; transaction?: unknown }): Promise<string[]> {
-    if (p.transaction === undefined) return enqueueJobs(this.#ctx, p.jobs, p.now);
+  async enqueue(p: {
+    jobs: readonly NewJob[];
+    now: number;
+    transaction?: unknown;
+    limits?: QueueLimits;
+  }): Promise<EnqueuedIds> {
+    if (p.transaction === undefined) return enqueueJobs(this.#ctx, p.jobs, p.now, { limits: p.limits });
     const into = this.#options.transactionExecutor;
     if (!into) throw new CapabilityNotSupportedError(this.name, 'enqueueing inside your transaction');
-    return enqueueJobs(this.#ctx, p.jobs, p.now, into(p.transaction));
+    return enqueueJobs(this.#ctx, p.jobs, p.now, { into: into(p.transaction), limits: p.limits });
   }
 
   claim(p: {
@@ -93,11 +101,20 @@ export class SqlBackend implements Backend {
     return releaseClaims(
       this.#ctx,
       p.items.filter((item) => NUMERIC_ID.test(item.jobId)),
+      p.now,
     );
   }
 
   promoteScheduled(p: { now: number; limit: number }): Promise<number> {
     return promoteScheduled(this.#ctx, p.now, p.limit);
+  }
+
+  expireJobs(p: { now: number; limit: number }): Promise<number> {
+    return expireWaiting(this.#ctx, p.now, p.limit);
+  }
+
+  unblockJobs(p: { now: number; limit: number }): Promise<number> {
+    return unblockJobs(this.#ctx, p.now, p.limit);
   }
 
   clearFinished(p: { before: number; limit: number }): Promise<number> {
@@ -113,14 +130,14 @@ export class SqlBackend implements Backend {
   }
 
   deregisterProcess(p: { processId: string; now: number }): Promise<number> {
-    return processes.deregisterProcess(this.#ctx, p.processId);
+    return processes.deregisterProcess(this.#ctx, p.processId, p.now);
   }
 
   pruneProcesses(p: {
     aliveSince: number;
     now: number;
   }): Promise<{ pruned: ProcessInfo[]; released: number }> {
-    return processes.pruneProcesses(this.#ctx, p.aliveSince);
+    return processes.pruneProcesses(this.#ctx, p.aliveSince, p.now);
   }
 
   listProcesses(): Promise<ProcessInfo[]> {
@@ -154,7 +171,7 @@ export class SqlBackend implements Backend {
   }
 
   retryFailed(p: { select: FailedSelector; now: number }): Promise<number> {
-    return admin.retryFailed(this.#ctx, numericIds(p.select));
+    return admin.retryFailed(this.#ctx, numericIds(p.select), p.now);
   }
 
   discardFailed(p: { select: FailedSelector; now: number }): Promise<number> {

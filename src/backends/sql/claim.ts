@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { ClaimedJob } from '../../backend/types.ts';
+import type { ClaimedJob, JobState } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
+import { expireClaims } from './expiry.ts';
 import { CLAIM_COLUMNS, num, toClaimedJob } from './rows.ts';
 import { type TakeRows, takeRows, takeStatement, takesInOrder } from './transitions.ts';
+import { releaseUniqueKeys } from './unique.ts';
 
 interface ClaimParams {
   readonly queues: readonly string[];
   readonly limit: number;
   readonly processId: string;
+  readonly now: number;
 }
+
+/** What a claim reads back: the claimed job, and the controls settleClaims checks. */
+const CLAIM_RETURNING = `${CLAIM_COLUMNS}, expires_at, unique_states`;
 
 type Row = Record<string, unknown>;
 
@@ -25,16 +31,58 @@ export async function claimJobs(ctx: SqlContext, params: ClaimParams): Promise<C
   // With data-modifying WITH, one pattern is one statement, atomic on its own: no transaction,
   // and an idle poll finds nothing and writes nothing.
   if (d.dataModifyingCte && params.queues.length === 1) {
-    return (await claimPatternByPattern(ctx, driver, params, lease)).map((row) => toClaimedJob(row, lease));
+    const rows = await claimPatternByPattern(ctx, driver, params, lease);
+    // Rare (expired, or a unique key not held while claimed): then a transaction of its own.
+    const settled = needsSettling(rows, params.now)
+      ? await driver.transaction((tx) => settleClaims(ctx, tx, rows, lease, params.now))
+      : rows;
+    return settled.map((row) => toClaimedJob(row, lease));
   }
   // Otherwise look first, outside any transaction: an idle poll takes no lock.
   if (!(await anyReady(ctx))) return [];
-  const rows = await driver.transaction((tx) =>
-    d.dataModifyingCte
-      ? claimPatternByPattern(ctx, tx, params, lease)
-      : takeThenClaim(ctx, tx, params, lease),
-  );
+  const rows = await driver.transaction(async (tx) => {
+    const claimed = d.dataModifyingCte
+      ? await claimPatternByPattern(ctx, tx, params, lease)
+      : await takeThenClaim(ctx, tx, params, lease);
+    return needsSettling(claimed, params.now) ? settleClaims(ctx, tx, claimed, lease, params.now) : claimed;
+  });
   return rows.map((row) => toClaimedJob(row, lease));
+}
+
+const isExpired = (row: Row, now: number) => row.expires_at !== null && num(row.expires_at) <= now;
+const uniqueStatesOf = (row: Row) =>
+  row.unique_states === null ? null : (String(row.unique_states).split(',') as JobState[]);
+
+function needsSettling(rows: readonly Row[], now: number): boolean {
+  return rows.some((row) => isExpired(row, now) || uniqueStatesOf(row)?.includes('claimed') === false);
+}
+
+/**
+ * Expired jobs are never run: their claims end as expired. Jobs whose unique key does not
+ * cover 'claimed' release it. Returns the claims to run.
+ */
+async function settleClaims(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  rows: readonly Row[],
+  lease: string,
+  now: number,
+): Promise<Row[]> {
+  const expired = rows.filter((row) => isExpired(row, now));
+  await expireClaims(
+    ctx,
+    tx,
+    expired.map((row) => ({ jobId: String(row.id), lease })),
+    now,
+  );
+  const running = rows.filter((row) => !isExpired(row, now));
+  await releaseUniqueKeys(
+    ctx,
+    tx,
+    running.map((row) => ({ id: num(row.id), queue: '', priority: 0, uniqueStates: uniqueStatesOf(row) })),
+    'claimed',
+  );
+  return running;
 }
 
 /** Walks the claim index (EXISTS would scan the table, over every row claimed since the last vacuum). */
@@ -60,7 +108,7 @@ async function claimPatternByPattern(
       columns: 'job_id',
     });
     const rows = await exec.all<Row>(
-      `WITH taken AS (${take.sql}) ${claimUpdate(ctx)} FROM taken WHERE id = taken.job_id RETURNING ${CLAIM_COLUMNS}`,
+      `WITH taken AS (${take.sql}) ${claimUpdate(ctx)} FROM taken WHERE id = taken.job_id RETURNING ${CLAIM_RETURNING}`,
       [...take.params, params.processId, lease],
     );
     claimed.push(...rows.sort((a, b) => byPriorityThenId(a.priority, a.id, b.priority, b.id)));
@@ -102,14 +150,14 @@ async function takeThenClaim(
   const where = `WHERE ${d.inList('id', 'bigint')}`;
   let rows: Row[];
   if (d.returning) {
-    rows = await tx.all(`${claimUpdate(ctx)} ${where} RETURNING ${CLAIM_COLUMNS}`, [
+    rows = await tx.all(`${claimUpdate(ctx)} ${where} RETURNING ${CLAIM_RETURNING}`, [
       params.processId,
       lease,
       list,
     ]);
   } else {
     await tx.run(`${claimUpdate(ctx)} ${where}`, [params.processId, lease, list]);
-    rows = await tx.all(`SELECT ${CLAIM_COLUMNS} FROM ${t.jobs} ${where}`, [list]);
+    rows = await tx.all(`SELECT ${CLAIM_RETURNING} FROM ${t.jobs} ${where}`, [list]);
   }
   const order = new Map(ids.map((id, i) => [id, i]));
   return rows.sort((a, b) => order.get(num(a.id))! - order.get(num(b.id))!);

@@ -1,8 +1,11 @@
 import type { ClaimRef, Completion, CompletionResult } from '../../backend/types.ts';
+import { KeyLocks, releaseSlots } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { ColumnType } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
-import { insertReady, insertScheduled, type JobPlace, toPlace } from './transitions.ts';
+import { readyOrBlocked } from './make-ready.ts';
+import { insertScheduled, type JobPlace, PLACE_COLUMNS, toPlace } from './transitions.ts';
+import { releaseUniqueKeys } from './unique.ts';
 import { insertValues } from './values.ts';
 
 /** A claim going back to ready (runAt null) or scheduled, as retry, snooze and release do. */
@@ -14,8 +17,10 @@ interface Requeue extends ClaimRef {
 
 /**
  * Applies finished / failed / discarded / retry / snooze transitions all at once (one
- * transaction, or one statement), with one statement per outcome rather than per job. Each is guarded by its lease: a worker whose
- * claim was taken over changes nothing, and is told so in `rejected`.
+ * transaction, or one statement), with one statement per outcome rather than per job. Each is
+ * guarded by its lease: a worker whose claim was taken over changes nothing, and is told so in
+ * `rejected`. A job that ends frees its concurrency slot (unblocking the next of its key) and
+ * its unique key in the same transaction.
  */
 export async function completeJobs(
   ctx: SqlContext,
@@ -25,38 +30,67 @@ export async function completeJobs(
 ): Promise<CompletionResult> {
   if (items.length === 0) return { rejected: [] };
   const batches = rounds(items);
-  const apply = async (exec: SqlExecutor) => {
-    const rejected = new Set<number>();
-    for (const round of batches) {
-      const applied = await applyRound(
-        ctx,
-        exec,
-        round.map((i) => items[i]!),
-        now,
-        deleteFinished,
-      );
-      for (const i of round) if (!applied.has(canonicalId(items[i]!.jobId))) rejected.add(i);
-    }
-    return { rejected: items.filter((_, i) => rejected.has(i)).map((item) => item.jobId) };
-  };
+  const inTransaction = (list: readonly Completion[]) =>
+    ctx.driver.transaction((tx) => applyRounds(ctx, tx, list, now, deleteFinished, 'all'));
   // The usual batch (every job finished, or every one discarded) is one statement, atomic on
-  // its own: no transaction round trips.
+  // its own: no transaction round trips. It leaves jobs with controls, whose slots and keys
+  // change with them, to a transaction; and so any job it did not change.
   const outcome = items[0]!.outcome;
   const oneStatement =
     batches.length === 1 &&
     (outcome === 'finished' || outcome === 'discarded') &&
     items.every((item) => item.outcome === outcome);
-  return oneStatement ? apply(ctx.driver) : ctx.driver.transaction(apply);
+  if (!oneStatement) return { rejected: await inTransaction(items) };
+  const left = new Set(await applyRounds(ctx, ctx.driver, items, now, deleteFinished, 'plain'));
+  if (left.size === 0) return { rejected: [] };
+  return { rejected: await inTransaction(items.filter((item) => left.has(item.jobId))) };
 }
 
-/** Graceful release: claims back to ready with the attempt given back. Returns how many. */
-export async function releaseClaims(ctx: SqlContext, items: readonly ClaimRef[]): Promise<number> {
+/** Which jobs a statement may change: all of them, or only those without controls. */
+type Scope = 'all' | 'plain';
+
+/** Applies the items round by round; returns the ids of those it did not apply. */
+async function applyRounds(
+  ctx: SqlContext,
+  exec: SqlExecutor,
+  items: readonly Completion[],
+  now: number,
+  deleteFinished: boolean,
+  scope: Scope,
+): Promise<string[]> {
+  const locks = new KeyLocks(ctx, exec, now);
+  const rejected = new Set<number>();
+  for (const round of rounds(items)) {
+    const applied = await applyRound(
+      ctx,
+      exec,
+      locks,
+      round.map((i) => items[i]!),
+      now,
+      deleteFinished,
+      scope,
+    );
+    for (const i of round) if (!applied.has(canonicalId(items[i]!.jobId))) rejected.add(i);
+  }
+  return items.filter((_, i) => rejected.has(i)).map((item) => item.jobId);
+}
+
+/**
+ * Graceful release: claims back to ready with the attempt given back; a job keeps its slot
+ * while that is live (it was not its fault it stopped). Returns how many.
+ */
+export async function releaseClaims(
+  ctx: SqlContext,
+  items: readonly ClaimRef[],
+  now: number,
+): Promise<number> {
   if (items.length === 0) return 0;
   return ctx.driver.transaction(async (tx) => {
+    const locks = new KeyLocks(ctx, tx, now);
     let released = 0;
     for (const round of rounds(items)) {
       const requeues = round.map((i) => ({ ...items[i]!, runAt: null, attemptsDelta: -1, error: null }));
-      released += (await requeue(ctx, tx, requeues)).length;
+      released += (await requeue(ctx, tx, locks, requeues, now, false)).length;
     }
     return released;
   });
@@ -90,20 +124,23 @@ function canonicalId(id: string): string {
 async function applyRound(
   ctx: SqlContext,
   tx: SqlExecutor,
+  locks: KeyLocks,
   items: readonly Completion[],
   now: number,
   deleteFinished: boolean,
+  scope: Scope,
 ): Promise<Set<string>> {
   const { t } = ctx;
   const of = <K extends Completion['outcome']>(outcome: K) =>
     items.filter((item): item is Extract<Completion, { outcome: K }> => item.outcome === outcome);
   const error = (item: Completion) => ('error' in item && item.error ? JSON.stringify(item.error) : null);
+  const guard = scope === 'plain' ? ' AND concurrency_key IS NULL AND unique_key IS NULL' : '';
 
   const finished = deleteFinished
     ? await changeClaims(
         ctx,
         tx,
-        (src) => `DELETE FROM ${t.jobs} WHERE (id, lease) IN (SELECT c0, c1 FROM ${src})`,
+        (src) => `DELETE FROM ${t.jobs} WHERE (id, lease) IN (SELECT c0, c1 FROM ${src})${guard}`,
         [],
         [],
         of('finished').map((item) => [item.jobId, item.lease]),
@@ -111,26 +148,29 @@ async function applyRound(
     : await endClaims(
         ctx,
         tx,
-        `state = 'finished', finished_at = ?, result = src.c2`,
+        `state = 'finished', finished_at = ?, result = src.c2, expires_at = NULL`,
         [now],
         ['text'],
         of('finished').map((item) => [item.jobId, item.lease, item.result]),
+        guard,
       );
   const discarded = await endClaims(
     ctx,
     tx,
-    `state = 'discarded', finished_at = ?, last_error = COALESCE(src.c2, last_error)`,
+    `state = 'discarded', finished_at = ?, last_error = COALESCE(src.c2, last_error), expires_at = NULL`,
     [now],
     ['text'],
     of('discarded').map((item) => [item.jobId, item.lease, error(item)]),
+    guard,
   );
   const failed = await endClaims(
     ctx,
     tx,
-    `state = 'failed', last_error = src.c2`,
+    `state = 'failed', last_error = src.c2, expires_at = NULL`,
     [],
     ['text'],
     of('failed').map((item) => [item.jobId, item.lease, error(item)]),
+    guard,
   );
   await insertValues(
     ctx,
@@ -143,9 +183,14 @@ async function applyRound(
     ],
     failed.map((place) => [place.id, place.queue, now]),
   );
+  await releaseSlots(ctx, tx, locks, [...finished, ...discarded, ...failed], now);
+  await releaseUniqueKeys(ctx, tx, finished, 'finished');
+  await releaseUniqueKeys(ctx, tx, discarded, 'discarded');
+  await releaseUniqueKeys(ctx, tx, failed, 'failed');
   const requeued = await requeue(
     ctx,
     tx,
+    locks,
     [...of('retry'), ...of('snooze')].map((item) => ({
       jobId: item.jobId,
       lease: item.lease,
@@ -153,12 +198,25 @@ async function applyRound(
       attemptsDelta: item.outcome === 'snooze' ? -1 : 0,
       error: error(item),
     })),
+    now,
+    true,
   );
   return new Set([...finished, ...discarded, ...failed, ...requeued].map((place) => String(place.id)));
 }
 
-/** Ends claims into ready or scheduled in one guarded UPDATE, then adds their state rows. */
-async function requeue(ctx: SqlContext, tx: SqlExecutor, items: readonly Requeue[]): Promise<JobPlace[]> {
+/**
+ * Ends claims into ready or scheduled in one guarded UPDATE, then adds their state rows. With
+ * `releaseSlot` (a retry or snooze: the run ended) a job gives its slot up and takes a slot
+ * again like a new job; without (a claim given back), it keeps a live one.
+ */
+async function requeue(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  locks: KeyLocks,
+  items: readonly Requeue[],
+  now: number,
+  releaseSlot: boolean,
+): Promise<JobPlace[]> {
   const places = await endClaims(
     ctx,
     tx,
@@ -167,13 +225,17 @@ async function requeue(ctx: SqlContext, tx: SqlExecutor, items: readonly Requeue
     [],
     ['text', 'bigint', 'bigint'],
     items.map((item) => [item.jobId, item.lease, item.error, item.runAt, item.attemptsDelta]),
+    '',
   );
+  if (releaseSlot) await releaseSlots(ctx, tx, locks, places, now);
   const runAt = new Map(items.map((item) => [canonicalId(item.jobId), item.runAt]));
   const at = (place: JobPlace) => runAt.get(String(place.id)) ?? null;
-  await insertReady(
+  await readyOrBlocked(
     ctx,
     tx,
+    locks,
     places.filter((place) => at(place) === null),
+    now,
   );
   await insertScheduled(
     ctx,
@@ -197,12 +259,13 @@ function endClaims(
   params: readonly unknown[],
   extra: readonly ColumnType[],
   rows: readonly (readonly unknown[])[],
+  guard: string,
 ): Promise<JobPlace[]> {
   return changeClaims(
     ctx,
     tx,
     (src) => `UPDATE ${ctx.t.jobs} SET ${assignments}, process_id = NULL, lease = NULL
-      FROM ${src} WHERE id = src.c0 AND lease = src.c1`,
+      FROM ${src} WHERE id = src.c0 AND lease = src.c1${guard}`,
     params,
     extra,
     rows,
@@ -227,13 +290,13 @@ async function changeClaims(
   const sourceParams = source.params(rows.map(([id, ...rest]) => [d.idParam(String(id)), ...rest]));
   if (d.returning) {
     const changed = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
-      `${change(src)} RETURNING id, queue, priority`,
+      `${change(src)} RETURNING ${PLACE_COLUMNS}`,
       [...params, ...sourceParams],
     );
     return changed.map(toPlace);
   }
   const held = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
-    `SELECT id, queue, priority FROM ${t.jobs} WHERE (id, lease) IN (SELECT c0, c1 FROM ${src}) FOR UPDATE`,
+    `SELECT ${PLACE_COLUMNS} FROM ${t.jobs} WHERE (id, lease) IN (SELECT c0, c1 FROM ${src}) FOR UPDATE`,
     sourceParams,
   );
   await tx.run(change(src), [...params, ...sourceParams]);

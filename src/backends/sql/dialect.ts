@@ -9,6 +9,10 @@ export interface Tables {
   readonly failed: string;
   readonly queues: string;
   readonly processes: string;
+  readonly blocked: string;
+  readonly slots: string;
+  readonly semaphores: string;
+  readonly uniques: string;
   readonly recurringExecutions: string;
 }
 

@@ -1,34 +1,33 @@
-import type { NewJob } from '../../backend/types.ts';
+import type { EnqueuedIds, NewJob, QueueLimits } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
+import { enqueueControlled, needsControls } from './enqueue-controlled.ts';
+import { JOB_COLUMNS, registerQueues } from './job-rows.ts';
 import { num } from './rows.ts';
 import { announceReady, insertReady, insertScheduled, type JobPlace } from './transitions.ts';
-import { type Column, insertReturningIds, sourceChunks, sourceInsert } from './values.ts';
+import { insertReturningIds, sourceChunks, sourceInsert } from './values.ts';
 
-const JOB_COLUMNS: readonly Column[] = [
-  ['name', 'text'],
-  ['queue', 'text'],
-  ['priority', 'bigint'],
-  ['args', 'text'],
-  ['metadata', 'text'],
-  ['state', 'text'],
-  ['attempts', 'bigint'],
-  ['enqueued_at', 'bigint'],
-  ['run_at', 'bigint'],
-];
+export interface EnqueueJobsOptions {
+  /** The caller's transaction: the statements run there, one after the other. */
+  readonly into?: SqlExecutor | undefined;
+  readonly limits?: QueueLimits | undefined;
+}
 
 /**
- * Inserts every job, its ready or scheduled row and its queue, all visible at once. With `into`
- * (the caller's transaction) the statements run there, one after the other, and become visible
- * when the caller commits.
+ * Inserts every job, its ready or scheduled row and its queue, all visible at once (with `into`,
+ * when the caller commits). Jobs with controls (concurrency, unique, expiry) or size limits
+ * take the controlled path; plain ones keep the few statements below.
  */
 export async function enqueueJobs(
   ctx: SqlContext,
   jobs: readonly NewJob[],
   now: number,
-  into?: SqlExecutor,
-): Promise<string[]> {
+  { into, limits }: EnqueueJobsOptions = {},
+): Promise<EnqueuedIds> {
   if (jobs.length === 0) return [];
+  if (needsControls(jobs, limits)) {
+    return enqueueControlled(ctx, jobs, now, limits, into);
+  }
   const due = jobs.map((job) => job.runAt === null || job.runAt <= now);
   const jobRows = jobs.map((job, i) => [
     job.name,
@@ -98,9 +97,7 @@ function insertThenStateRows(
   now: number,
   into: SqlExecutor | undefined,
 ): Promise<number[]> {
-  const { driver, d, t } = ctx;
-  const queueSource = d.rowSource(['text', 'bigint']);
-  const queueRows = [...new Set(jobs.map((job) => job.queue))].map((queue) => [queue, now]);
+  const { driver, t } = ctx;
   const inTransaction = <T>(fn: (tx: SqlExecutor) => Promise<T>) =>
     into ? fn(into) : driver.transaction(fn);
   return inTransaction(async (tx) => {
@@ -114,9 +111,11 @@ function insertThenStateRows(
     });
     await insertReady(ctx, tx, ready);
     await insertScheduled(ctx, tx, scheduled);
-    await tx.run(
-      d.insertIgnore(t.queues, 'name, created_at', `SELECT c0, c1 FROM ${queueSource.sql} AS src WHERE true`),
-      queueSource.params(queueRows),
+    await registerQueues(
+      ctx,
+      tx,
+      jobs.map((job) => job.queue),
+      now,
     );
     return ids;
   });

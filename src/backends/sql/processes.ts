@@ -1,7 +1,9 @@
 import type { ProcessInfo } from '../../backend/types.ts';
+import { KeyLocks } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
+import { moveToReady } from './make-ready.ts';
 import { PROCESS_COLUMNS, toProcessInfo } from './rows.ts';
-import { claimedBy, moveToReady } from './transitions.ts';
+import { claimedBy } from './transitions.ts';
 
 export async function registerProcess({ driver, t }: SqlContext, p: ProcessInfo): Promise<void> {
   await driver.transaction(async (tx) => {
@@ -34,12 +36,15 @@ export async function heartbeat(
   );
 }
 
-/** Removes a process; whatever it still held goes back to ready (the attempt stays counted). */
-export async function deregisterProcess(ctx: SqlContext, processId: string): Promise<number> {
+/**
+ * Removes a process; whatever it still held goes back to ready (the attempt stays counted),
+ * keeping a live concurrency slot or taking one again.
+ */
+export async function deregisterProcess(ctx: SqlContext, processId: string, now: number): Promise<number> {
   return ctx.driver.transaction(async (tx) => {
     await tx.run(`DELETE FROM ${ctx.t.processes} WHERE id = ?`, [processId]);
     const held = await claimedBy(ctx, tx, [processId]);
-    await moveToReady(ctx, tx, held, 0);
+    await moveToReady(ctx, tx, new KeyLocks(ctx, tx, now), held, 0, now);
     return held.length;
   });
 }
@@ -51,6 +56,7 @@ export async function deregisterProcess(ctx: SqlContext, processId: string): Pro
 export async function pruneProcesses(
   ctx: SqlContext,
   aliveSince: number,
+  now: number,
 ): Promise<{ pruned: ProcessInfo[]; released: number }> {
   const { driver, d, t } = ctx;
   return driver.transaction(async (tx) => {
@@ -71,7 +77,7 @@ export async function pruneProcesses(
          AND NOT EXISTS (SELECT 1 FROM ${t.processes} p WHERE p.id = j.process_id)`,
     );
     const held = await claimedBy(ctx, tx, [...new Set([...deadIds, ...orphans.map((o) => o.process_id)])]);
-    await moveToReady(ctx, tx, held, 0);
+    await moveToReady(ctx, tx, new KeyLocks(ctx, tx, now), held, 0, now);
     return { pruned: dead, released: held.length };
   });
 }

@@ -21,7 +21,7 @@ export function strOrNull(value: unknown): string | null {
 }
 
 export const JOB_COLUMNS =
-  'id, name, queue, priority, args, metadata, state, attempts, enqueued_at, run_at, finished_at, process_id, last_error, result';
+  'id, name, queue, priority, args, metadata, state, attempts, enqueued_at, run_at, finished_at, process_id, last_error, result, expires_at, concurrency_key, unique_key';
 
 export function toJobRecord(row: Record<string, unknown>): JobRecord {
   return {
@@ -39,6 +39,9 @@ export function toJobRecord(row: Record<string, unknown>): JobRecord {
     processId: strOrNull(row.process_id),
     lastError: row.last_error ? (JSON.parse(String(row.last_error)) as StoredError) : null,
     result: strOrNull(row.result),
+    expiresAt: numOrNull(row.expires_at),
+    concurrencyKey: strOrNull(row.concurrency_key),
+    uniqueKey: strOrNull(row.unique_key),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ConcurrencyControl, JobState } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
 import type { Dialect } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
@@ -8,10 +9,36 @@ export interface JobPlace {
   readonly id: number;
   readonly queue: string;
   readonly priority: number;
+  /** Its concurrency limit, when read with PLACE_COLUMNS (null: none). */
+  readonly concurrency?: ConcurrencyControl | null;
+  /** The states in which it holds its unique key, when read with PLACE_COLUMNS (null: none). */
+  readonly uniqueStates?: readonly JobState[] | null;
 }
 
-export function toPlace(row: { id?: unknown; job_id?: unknown; queue: string; priority: unknown }): JobPlace {
-  return { id: num(row.id ?? row.job_id), queue: row.queue, priority: num(row.priority) };
+/** The jobs columns toPlace reads: where a job goes, and the controls that decide how. */
+export const PLACE_COLUMNS =
+  'id, queue, priority, concurrency_key, concurrency_limit, concurrency_duration, unique_states';
+
+type PlaceRow = { id?: unknown; job_id?: unknown; queue: string; priority: unknown } & Record<
+  string,
+  unknown
+>;
+
+export function toPlace(row: PlaceRow): JobPlace {
+  const place = { id: num(row.id ?? row.job_id), queue: row.queue, priority: num(row.priority) };
+  if (!('concurrency_key' in row)) return place;
+  return {
+    ...place,
+    concurrency:
+      row.concurrency_key === null
+        ? null
+        : {
+            key: String(row.concurrency_key),
+            limit: num(row.concurrency_limit),
+            durationMs: num(row.concurrency_duration),
+          },
+    uniqueStates: row.unique_states === null ? null : (String(row.unique_states).split(',') as JobState[]),
+  };
 }
 
 /** Adds ready rows for jobs whose jobs row already says 'ready', and announces their queues. */
@@ -69,33 +96,7 @@ export function insertScheduled(
   );
 }
 
-/**
- * Puts jobs (no longer claimed, failed or scheduled) back in the ready table.
- * `attemptsDelta` is -1 when the attempt is given back (graceful release, snooze).
- */
-export async function moveToReady(
-  ctx: SqlContext,
-  tx: SqlExecutor,
-  jobs: readonly JobPlace[],
-  attemptsDelta: number,
-): Promise<void> {
-  if (jobs.length === 0) return;
-  const { d, t } = ctx;
-  await tx.run(
-    `UPDATE ${t.jobs} SET state = 'ready', process_id = NULL, lease = NULL, run_at = NULL, finished_at = NULL,
-       attempts = attempts + ? WHERE ${d.inList('id', 'bigint')}`,
-    [
-      attemptsDelta,
-      d.listParam(
-        jobs.map((j) => j.id),
-        'bigint',
-      ),
-    ],
-  );
-  await insertReady(ctx, tx, jobs);
-}
-
-/** Reads where claimed jobs belong, for the given processes. */
+/** Reads where claimed jobs belong (and their controls), for the given processes. */
 export async function claimedBy(
   { d, t }: SqlContext,
   tx: SqlExecutor,
@@ -103,7 +104,7 @@ export async function claimedBy(
 ): Promise<JobPlace[]> {
   if (processIds.length === 0) return [];
   const rows = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
-    `SELECT id, queue, priority FROM ${t.jobs} WHERE ${d.inList('process_id', 'text')}${d.skipLocked}`,
+    `SELECT ${PLACE_COLUMNS} FROM ${t.jobs} WHERE ${d.inList('process_id', 'text')}${d.skipLocked}`,
     [d.listParam(processIds, 'text')],
   );
   return rows.map(toPlace);

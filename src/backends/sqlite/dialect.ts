@@ -8,6 +8,10 @@ export function sqliteTables(prefix: string): Tables {
     failed: `${prefix}failed`,
     queues: `${prefix}queues`,
     processes: `${prefix}processes`,
+    blocked: `${prefix}blocked`,
+    slots: `${prefix}slots`,
+    semaphores: `${prefix}semaphores`,
+    uniques: `${prefix}uniques`,
     recurringExecutions: `${prefix}recurring_executions`,
   };
 }

@@ -1,0 +1,82 @@
+import type { ClaimRef } from '../../backend/types.ts';
+import { KeyLocks, releaseSlots } from './concurrency.ts';
+import type { SqlContext } from './context.ts';
+import type { SqlExecutor } from './driver.ts';
+import { num } from './rows.ts';
+import { PLACE_COLUMNS, toPlace } from './transitions.ts';
+import { releaseUniqueKeys } from './unique.ts';
+
+/** What a job's row becomes when it expires: ended, its expiry cleared (so the sweep skips it). */
+const EXPIRED = `state = 'expired', finished_at = ?, expires_at = NULL`;
+
+/**
+ * Moves up to `limit` waiting jobs (ready, scheduled, blocked) past their expiry to expired,
+ * earliest first, releasing their slots and unique keys. Each is taken by deleting its state
+ * row, so a job claimed meanwhile is left alone.
+ */
+export async function expireWaiting(ctx: SqlContext, now: number, limit: number): Promise<number> {
+  const { driver, t } = ctx;
+  if (limit <= 0) return 0;
+  // Read first without locks: the keys to lock come before the rows, as everywhere else.
+  const due = await driver.all<{ id: unknown; concurrency_key: string | null }>(
+    `SELECT id, concurrency_key FROM ${t.jobs}
+      WHERE expires_at <= ? AND state IN ('ready', 'scheduled', 'blocked') ORDER BY expires_at LIMIT ?`,
+    [now, limit],
+  );
+  if (due.length === 0) return 0;
+  return driver.transaction(async (tx) => {
+    const locks = new KeyLocks(ctx, tx, now);
+    await locks.lock(due.flatMap((row) => row.concurrency_key ?? []));
+    const ids = due.map((row) => num(row.id));
+    const taken = (
+      await Promise.all([t.ready, t.scheduled, t.blocked].map((table) => takeStateRows(ctx, tx, table, ids)))
+    ).flat();
+    if (taken.length === 0) return 0;
+    const places = (
+      await tx.all<{ id: unknown; queue: string; priority: unknown }>(
+        `UPDATE ${t.jobs} SET ${EXPIRED} WHERE ${ctx.d.inList('id', 'bigint')} RETURNING ${PLACE_COLUMNS}`,
+        [now, ctx.d.listParam(taken, 'bigint')],
+      )
+    ).map(toPlace);
+    await releaseSlots(ctx, tx, locks, places, now);
+    await releaseUniqueKeys(ctx, tx, places, 'expired');
+    return places.length;
+  });
+}
+
+async function takeStateRows(
+  { d }: SqlContext,
+  tx: SqlExecutor,
+  table: string,
+  ids: readonly number[],
+): Promise<number[]> {
+  const rows = await tx.all<{ job_id: unknown }>(
+    `DELETE FROM ${table} WHERE ${d.inList('job_id', 'bigint')} RETURNING job_id`,
+    [d.listParam(ids, 'bigint')],
+  );
+  return rows.map((row) => num(row.job_id));
+}
+
+/**
+ * Ends claims of jobs found expired as they were claimed: they never run, and the attempt
+ * the claim counted is given back. Guarded by the lease like any transition of a claim.
+ */
+export async function expireClaims(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  claims: readonly ClaimRef[],
+  now: number,
+): Promise<void> {
+  if (claims.length === 0) return;
+  const { d, t } = ctx;
+  const src = d.rowSource(['bigint', 'text']);
+  const places = (
+    await tx.all<{ id: unknown; queue: string; priority: unknown }>(
+      `UPDATE ${t.jobs} SET ${EXPIRED}, attempts = attempts - 1, process_id = NULL, lease = NULL
+        FROM ${src.sql} AS src WHERE id = src.c0 AND lease = src.c1 RETURNING ${PLACE_COLUMNS}`,
+      [now, ...src.params(claims.map((c) => [d.idParam(c.jobId), c.lease]))],
+    )
+  ).map(toPlace);
+  await releaseSlots(ctx, tx, new KeyLocks(ctx, tx, now), places, now);
+  await releaseUniqueKeys(ctx, tx, places, 'expired');
+}
