@@ -1,10 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { spin } from '../fixtures/process-app.ts';
-import { PROCESS_TEST, useServiceHarness } from './harness.ts';
+import { describeProcess } from './harness.ts';
 
-describe('shigoto start: CPU-bound jobs that block their event loop', PROCESS_TEST, () => {
-  const harness = useServiceHarness();
-
+await describeProcess('shigoto start: CPU-bound jobs that block their event loop', (harness) => {
   it('a job blocking its process past the alive threshold is not taken for dead (the supervisor beats for it)', async () => {
     const h = harness();
     // Two worker processes: had the busy one been pruned, the other would have run its job again.

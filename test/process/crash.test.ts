@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { executionsOf } from './checker.ts';
-import { isRunning, PROCESS_TEST, type ServiceHarness, useServiceHarness } from './harness.ts';
+import { describeProcess, isRunning, type ServiceHarness } from './harness.ts';
 
 /** Job ids with a run on `pid`, and those of them whose run there never ended. */
 function runsOn(h: ServiceHarness, pid: number) {
@@ -11,9 +11,7 @@ function runsOn(h: ServiceHarness, pid: number) {
   };
 }
 
-describe('shigoto start: crashes', PROCESS_TEST, () => {
-  const harness = useServiceHarness();
-
+await describeProcess('shigoto start: crashes', (harness) => {
   it('kill -9 of a worker: its claims are released, it is restarted, and every job ends', async () => {
     const h = harness();
     const config = h.writeConfig();

@@ -3,18 +3,29 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import {
+  type Backend,
   createConsoleLogger,
   createShigoto,
   type JobState,
   type ProcessInfo,
+  postgresBackend,
   type Shigoto,
   sqliteBackend,
 } from 'shigoto';
-import { afterEach, expect } from 'vitest';
+import { afterAll, afterEach, describe, expect } from 'vitest';
 import { stringify } from 'yaml';
 import { MAX_PAGE } from '../../src/backend/types.ts';
 import { INSTANCE_ENV, LEDGER_ENV, MAX_MS_ENV, spin, work } from '../fixtures/process-app.ts';
+import {
+  adminPool,
+  closeAdminPool,
+  dropSchema,
+  TEST_DATABASE_URL,
+  uniqueSchema,
+} from '../support/postgres.ts';
+import { POSTGRES, serviceAvailable } from '../support/services.ts';
 import { type CheckReport, check, type Ledger, readLedger, summarize } from './checker.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -29,6 +40,59 @@ export const DEFAULT_WAIT_MS = 20_000;
  * in a wait (whose message has the ledger counts and the logs), not by vitest's timeout.
  */
 export const PROCESS_TEST = { timeout: 120_000 };
+
+export type BackendKind = 'sqlite' | 'postgres';
+
+/**
+ * The backends every process test runs against: SHIGOTO_BACKENDS, a comma list (default
+ * "sqlite"; CI runs "sqlite,postgres"). Each test gets its own SQLite file or schema.
+ */
+export const PROCESS_BACKENDS: readonly BackendKind[] = parseBackends(
+  process.env.SHIGOTO_BACKENDS ?? 'sqlite',
+);
+
+function parseBackends(list: string): BackendKind[] {
+  const kinds = [
+    ...new Set(
+      list
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const unknown = kinds.filter((b) => b !== 'sqlite' && b !== 'postgres');
+  if (unknown.length > 0 || kinds.length === 0) {
+    throw new Error(`SHIGOTO_BACKENDS=${JSON.stringify(list)}: expected a comma list of sqlite, postgres`);
+  }
+  return kinds as BackendKind[];
+}
+
+let postgresUp: Promise<boolean> | undefined;
+
+/** Whether the backend's server is there (SQLite always is); under SHIGOTO_REQUIRE_SERVICES=1 a missing one fails. */
+function backendAvailable(backend: BackendKind): Promise<boolean> {
+  if (backend === 'sqlite') return Promise.resolve(true);
+  postgresUp ??= serviceAvailable(POSTGRES);
+  return postgresUp;
+}
+
+/**
+ * One describe per backend (`backends`, default PROCESS_BACKENDS), titled with the backend,
+ * whose tests make harnesses on it with `harness()`.
+ */
+export async function describeProcess(
+  title: string,
+  body: (harness: () => ServiceHarness, backend: BackendKind) => void,
+  backends: readonly BackendKind[] = PROCESS_BACKENDS,
+): Promise<void> {
+  for (const backend of backends) {
+    const available = await backendAvailable(backend);
+    describe.skipIf(!available)(`${title} [${backend}]`, PROCESS_TEST, () => {
+      if (backend === 'postgres') afterAll(closeAdminPool);
+      body(useServiceHarness(backend), backend);
+    });
+  }
+}
 
 /** A running (or exited) `shigoto start`, with everything it printed. */
 export interface Service {
@@ -46,27 +110,70 @@ export interface Service {
 
 type RawConfig = Record<string, unknown>;
 
-/** One temp directory with a SQLite queue, a ledger, configs, and the services started on them. */
+/**
+ * One temp directory with a ledger and configs, a queue (a SQLite file there, or a PostgreSQL
+ * schema of its own), and the services started on them.
+ */
 export class ServiceHarness {
+  readonly backend: BackendKind;
   readonly dir = mkdtempSync(join(tmpdir(), 'shigoto-process-'));
   readonly dbPath = join(this.dir, 'queue.db');
+  /** The PostgreSQL schema (dropped by cleanup). */
+  readonly schema = uniqueSchema();
   readonly ledgerPath = join(this.dir, 'ledger.jsonl');
-  /** A client on the same file, for enqueueing and reading states from the test. */
-  readonly client: Shigoto = createShigoto({
-    backend: sqliteBackend({ path: this.dbPath }),
-    jobs: [work, spin],
-    logger: createConsoleLogger({ level: 'silent' }),
-  });
+  /** A client on the same queue, for enqueueing and reading states from the test. */
+  readonly client: Shigoto;
   readonly #services: Service[] = [];
   readonly #configs = new Map<string, RawConfig>();
   /** pid → a time by which that process was dead (ends its open runs for the checker). */
   readonly deaths = new Map<number, number>();
 
+  constructor(backend: BackendKind = 'sqlite') {
+    this.backend = backend;
+    const queue: Backend =
+      backend === 'sqlite'
+        ? sqliteBackend({ path: this.dbPath })
+        : postgresBackend({ connectionString: TEST_DATABASE_URL, schema: this.schema, poolSize: 4 });
+    this.client = createShigoto({
+      backend: queue,
+      jobs: [work, spin],
+      logger: createConsoleLogger({ level: 'silent' }),
+    });
+  }
+
+  /** The `backend` section of the services' config. */
+  backendConfig(): RawConfig {
+    return this.backend === 'sqlite'
+      ? { adapter: 'sqlite', path: this.dbPath }
+      : { adapter: 'postgres', url: TEST_DATABASE_URL, schema: this.schema, pool_size: 4 };
+  }
+
+  /** Hides the ready table (every claim then fails) until the returned function puts it back. */
+  async hideReadyTable(): Promise<() => Promise<void>> {
+    if (this.backend === 'postgres') {
+      const ready = `"${this.schema}".ready`;
+      await adminPool().query(`ALTER TABLE ${ready} RENAME TO ready_hidden`);
+      return async () =>
+        void (await adminPool().query(`ALTER TABLE "${this.schema}".ready_hidden RENAME TO ready`));
+    }
+    const db = new Database(this.dbPath);
+    db.exec('ALTER TABLE shigoto_ready RENAME TO shigoto_ready_hidden');
+    return async () => {
+      db.exec('ALTER TABLE shigoto_ready_hidden RENAME TO shigoto_ready');
+      db.close();
+    };
+  }
+
+  /** What the database says when a claim cannot find the ready table. */
+  get missingTableError(): RegExp {
+    return this.backend === 'sqlite' ? /no such table/ : /relation .* does not exist/;
+  }
+
   /** Short intervals so that a test takes seconds; `overrides` replace top-level keys. */
   writeConfig(overrides: RawConfig = {}, name = 'shigoto'): string {
     const config: RawConfig = {
       app: APP,
-      backend: { adapter: 'sqlite', path: this.dbPath },
+      backend: this.backendConfig(),
       workers: [{ queues: ['*'], threads: 5, processes: 1, polling_interval: 0.02, bulk_read_size: 5 }],
       dispatchers: [{ polling_interval: 0.1 }],
       process_heartbeat_interval: 0.2,
@@ -163,6 +270,13 @@ export class ServiceHarness {
   kill9(pid: number): void {
     this.deaths.set(pid, Date.now());
     process.kill(pid, 'SIGKILL');
+  }
+
+  /** SIGKILLs a service's whole process group (a host lost), noting `pids` (its members) as dead. */
+  kill9Group(service: Service, pids: readonly number[]): void {
+    const at = Date.now();
+    for (const pid of pids) this.deaths.set(pid, at);
+    service.signalGroup('SIGKILL');
   }
 
   /** Notes that a process (killed by someone else) is dead by now. */
@@ -295,6 +409,7 @@ export class ServiceHarness {
     await Promise.all(this.#services.map((s) => s.exit));
     await this.waitFor(() => this.#services.every((s) => !groupAlive(s.pid)), 'killed groups to be gone');
     await this.client.close();
+    if (this.backend === 'postgres') await dropSchema(this.schema);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -329,13 +444,13 @@ function procStat(pid: number): { state: string; pgrp: number } | undefined {
 }
 
 /** Registers an afterEach that cleans up every harness a test made; returns the factory. */
-export function useServiceHarness(): () => ServiceHarness {
+export function useServiceHarness(backend: BackendKind = 'sqlite'): () => ServiceHarness {
   const made: ServiceHarness[] = [];
   afterEach(async () => {
     for (const harness of made.splice(0)) await harness.cleanup();
   });
   return () => {
-    const harness = new ServiceHarness();
+    const harness = new ServiceHarness(backend);
     made.push(harness);
     return harness;
   };

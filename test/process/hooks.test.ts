@@ -1,11 +1,8 @@
-import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { FAIL_HOOK_ENV } from '../fixtures/process-app.ts';
-import { PROCESS_TEST, useServiceHarness } from './harness.ts';
+import { describeProcess } from './harness.ts';
 
-describe('shigoto start: lifecycle hooks', PROCESS_TEST, () => {
-  const harness = useServiceHarness();
-
+await describeProcess('shigoto start: lifecycle hooks', (harness) => {
   it('runs onStart/onStop in the supervisor and onWorkerStart/onWorkerStop in each worker process', async () => {
     const h = harness();
     const config = h.writeConfig({
@@ -53,17 +50,17 @@ describe('shigoto start: lifecycle hooks', PROCESS_TEST, () => {
     const config = h.writeConfig();
     const service = await h.startReady(config);
     const [worker] = await h.childrenOf(service, 'worker');
-    const db = new Database(h.dbPath);
+    // With its table gone, every claim fails: a runtime error, not a job's.
+    const restore = await h.hideReadyTable();
     try {
-      // With its table gone, every claim fails: a runtime error, not a job's.
-      db.exec('ALTER TABLE shigoto_ready RENAME TO shigoto_ready_hidden');
       await h.waitFor(() => h.hooks('onThreadError').length > 0, 'onThreadError to be called');
-      db.exec('ALTER TABLE shigoto_ready_hidden RENAME TO shigoto_ready');
     } finally {
-      db.close();
+      await restore();
     }
     expect(
-      h.hooks('onThreadError').every((e) => e.pid === worker!.pid && /no such table/.test(e.detail ?? '')),
+      h
+        .hooks('onThreadError')
+        .every((e) => e.pid === worker!.pid && h.missingTableError.test(e.detail ?? '')),
       h.describe(),
     ).toBe(true);
 

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { PROCESS_TEST, useServiceHarness } from './harness.ts';
+import { expect, it } from 'vitest';
+import { describeProcess } from './harness.ts';
 
-describe('shigoto start: pidfile and bad jobs', PROCESS_TEST, () => {
-  const harness = useServiceHarness();
-
+await describeProcess('shigoto start: pidfile and bad jobs', (harness) => {
   it('a second start with the same pidfile exits with code 6 and leaves the first one running', async () => {
     const h = harness();
     const config = h.writeConfig();

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { MAX_MS_ENV, SLOW_WORKER_STOP_ENV, work } from '../fixtures/process-app.ts';
-import { PROCESS_TEST, type Service, type ServiceHarness, useServiceHarness } from './harness.ts';
+import { describeProcess, type Service, type ServiceHarness } from './harness.ts';
 
 /** After a stop: nothing left behind, and the supervisor ran its onStop hook. */
 async function expectStoppedClean(h: ServiceHarness, service: Service, configPath: string): Promise<void> {
@@ -21,9 +21,7 @@ async function waitForStarts(h: ServiceHarness, n: number): Promise<string[]> {
   return started;
 }
 
-describe('shigoto start: graceful and immediate stops', PROCESS_TEST, () => {
-  const harness = useServiceHarness();
-
+await describeProcess('shigoto start: graceful and immediate stops', (harness) => {
   it('TERM with jobs shorter than shutdown_timeout: they all finish, exit 0, nothing left behind', async () => {
     const h = harness();
     const config = h.writeConfig({ shutdown_timeout: 5 });

@@ -1,10 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { executionsOf } from './checker.ts';
-import { PROCESS_TEST, useServiceHarness } from './harness.ts';
+import { describeProcess } from './harness.ts';
 
-describe('shigoto start: a paused service (Ctrl-Z, VM pause) next to a live one', PROCESS_TEST, () => {
-  const harness = useServiceHarness();
-
+await describeProcess('shigoto start: a paused service (Ctrl-Z, VM pause) next to a live one', (harness) => {
   it('is pruned and its jobs run elsewhere; once resumed, it drops its stale runs and rejoins under new ids', async () => {
     const h = harness();
     const a = await h.startReady(h.writeConfig({}, 'a'));

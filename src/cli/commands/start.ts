@@ -59,7 +59,14 @@ export function registerStart(program: Command): void {
         recurring: runScheduler ? `${tasks} task(s) from ${recurring!.file}` : 'scheduler disabled',
       });
       const supervisor = new Supervisor(config, shigoto);
-      await supervisor.start();
+      try {
+        await supervisor.start();
+      } catch (error) {
+        // Nothing runs (e.g. the pidfile names a live process): close the database, whose open
+        // connections would otherwise keep this process alive until they time out.
+        await shigoto.close().catch(() => undefined);
+        throw error;
+      }
       process.exitCode = await supervisor.done;
     });
 }
