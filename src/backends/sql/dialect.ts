@@ -62,9 +62,9 @@ export interface Dialect {
   /** Converts a job id string to the parameter the database wants. */
   idParam(id: string): unknown;
   /**
-   * Where the database can wake listeners in other processes (PostgreSQL NOTIFY): a statement
-   * telling them these queues got ready jobs. Run inside the transaction that made them ready,
-   * it is delivered only if that commits.
+   * Where the database can wake listeners in other processes (PostgreSQL NOTIFY): a SELECT
+   * (also usable as a WITH item) telling them these queues got ready jobs. Run inside the
+   * transaction that made them ready, it is delivered only if that commits.
    */
   readyNotice?(queues: readonly string[]): { sql: string; params: unknown[] };
 }

@@ -4,7 +4,7 @@ import type { SqlExecutor } from './driver.ts';
 import { enqueueControlled, needsControls } from './enqueue-controlled.ts';
 import { JOB_COLUMNS, registerQueues } from './job-rows.ts';
 import { num } from './rows.ts';
-import { announceReady, insertReady, insertScheduled, type JobPlace } from './transitions.ts';
+import { insertReady, insertScheduled, type JobPlace } from './transitions.ts';
 import { insertReturningIds, sourceChunks, sourceInsert } from './values.ts';
 
 export interface EnqueueJobsOptions {
@@ -62,24 +62,29 @@ async function insertWithStateRows(
 ): Promise<number[]> {
   const { driver, d, t } = ctx;
   const insert = sourceInsert(ctx, t.jobs, JOB_COLUMNS);
+  // The wake-up travels in the same statement (one round trip less before a worker hears it);
+  // it is delivered when the statement's (or the caller's) transaction commits.
+  const notice = readyQueues.length > 0 ? d.readyNotice?.([...new Set(readyQueues)]) : undefined;
   const sql = `WITH j AS (${insert.sql} RETURNING id, queue, priority, state, run_at),
     r AS (INSERT INTO ${t.ready} (job_id, queue, priority) SELECT id, queue, priority FROM j WHERE state = 'ready'),
     s AS (INSERT INTO ${t.scheduled} (job_id, queue, priority, run_at)
       SELECT id, queue, priority, run_at FROM j WHERE state = 'scheduled'),
-    q AS (${d.insertIgnore(t.queues, 'name, created_at', 'SELECT queue, ? FROM j GROUP BY queue')})
-    SELECT id FROM j`;
+    q AS (${d.insertIgnore(t.queues, 'name, created_at', 'SELECT queue, ? FROM j GROUP BY queue')})${
+      notice
+        ? `,
+    n AS (${notice.sql})`
+        : ''
+    }
+    SELECT id FROM j${notice ? ', n' : ''}`;
   const chunks = sourceChunks(jobRows);
   const insertChunk = (exec: SqlExecutor, chunk: unknown[][]) =>
-    exec.all<{ id: unknown }>(sql, [...insert.params(chunk), now]);
+    exec.all<{ id: unknown }>(sql, [...insert.params(chunk), now, ...(notice?.params ?? [])]);
   const run = async (exec: SqlExecutor, together: boolean) => {
     // Sent together: where the driver pipelines, the database stores one chunk while the next
     // is still on its way. A caller's connection gets them one by one.
     const chunkIds: { id: unknown }[][] = [];
     if (together) chunkIds.push(...(await Promise.all(chunks.map((chunk) => insertChunk(exec, chunk)))));
     else for (const chunk of chunks) chunkIds.push(await insertChunk(exec, chunk));
-    // After the rows, so that nobody is woken before they are visible (on our one-chunk path
-    // the insert has committed by now; in a transaction, notices are delivered at commit).
-    await announceReady(ctx, exec, readyQueues);
     // One statement hands out ids in row order, so sorting restores it.
     return chunkIds.flatMap((rows) => rows.map((r) => num(r.id)).sort((a, b) => a - b));
   };
