@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { type JobRecord, MAX_PAGE } from '../../src/backend/types.ts';
-import { type Service, type ServiceHarness, useServiceHarness } from './harness.ts';
+import { describeProcess, type Service, type ServiceHarness } from './harness.ts';
 
 /** How long three schedulers share the every-second task: 20 s, or a minute with SHIGOTO_SOAK=1. */
 const RUN_MS = process.env.SHIGOTO_SOAK === '1' ? 60_000 : 20_000;
@@ -33,72 +33,79 @@ async function allJobs(h: ServiceHarness): Promise<JobRecord[]> {
 const runAtOf = (job: JobRecord) =>
   Date.parse((JSON.parse(job.metadata) as { recurringRunAt: string }).recurringRunAt);
 
-describe('shigoto start: schedulers of recurring tasks', { timeout: RUN_MS + 90_000 }, () => {
-  const harness = useServiceHarness();
+// The race on the unique (task, run time) is the database's: always on PostgreSQL too.
+await describeProcess(
+  'shigoto start: three schedulers of recurring tasks on one database',
+  (harness) => {
+    it(`enqueue each run of an every-second task once for ${RUN_MS / SECOND} s, with no gaps, through a kill -9 of one scheduler and of one whole service`, {
+      timeout: RUN_MS + 90_000,
+    }, async () => {
+      const h = harness();
+      await h.client.migrate();
+      const tasks = 'tick:\n  job: Work\n  args: { ms: 1 }\n  schedule: every second\n';
+      const services = ['a', 'b', 'c'].map((name) => h.start(schedulerOnly(h, name, tasks)));
+      await h.waitFor(
+        async () => (await Promise.all(services.map((s) => schedulerOf(h, s)))).every(Boolean),
+        'three schedulers to register',
+      );
+      const from = Date.now();
+      const [a, b, c] = services as [Service, Service, Service];
 
-  it(`three schedulers on one database enqueue each run of an every-second task once for ${RUN_MS / SECOND} s, through a kill -9 of one scheduler and of one whole service`, async () => {
-    const h = harness();
-    await h.client.migrate();
-    const tasks = 'tick:\n  job: Work\n  args: { ms: 1 }\n  schedule: every second\n';
-    const services = ['a', 'b', 'c'].map((name) => h.start(schedulerOnly(h, name, tasks)));
-    await h.waitFor(
-      async () => (await Promise.all(services.map((s) => schedulerOf(h, s)))).every(Boolean),
-      'three schedulers to register',
-    );
-    const from = Date.now();
-    const [a, b, c] = services as [Service, Service, Service];
+      // A third in: the scheduler process of service a dies; its supervisor starts another.
+      await sleep(RUN_MS / 3);
+      const killed = (await schedulerOf(h, a))!;
+      h.kill9(killed.pid);
+      await h.waitFor(
+        async () => ((await schedulerOf(h, a))?.pid ?? killed.pid) !== killed.pid,
+        'service a to restart its scheduler',
+      );
 
-    // A third in: the scheduler process of service a dies; its supervisor starts another.
-    await sleep(RUN_MS / 3);
-    const killed = (await schedulerOf(h, a))!;
-    h.kill9(killed.pid);
-    await h.waitFor(
-      async () => ((await schedulerOf(h, a))?.pid ?? killed.pid) !== killed.pid,
-      'service a to restart its scheduler',
-    );
+      // Two thirds in: service b is lost as a whole (supervisor and scheduler, as with a host).
+      await sleep(RUN_MS / 3);
+      const bScheduler = (await schedulerOf(h, b))!;
+      h.deaths.set(b.pid, Date.now());
+      b.signalGroup('SIGKILL');
+      await h.waitForExit(b);
+      h.noteDead(bScheduler.pid);
 
-    // Two thirds in: service b is lost as a whole (supervisor and scheduler, as with a host).
-    await sleep(RUN_MS / 3);
-    const bScheduler = (await schedulerOf(h, b))!;
-    h.deaths.set(b.pid, Date.now());
-    b.signalGroup('SIGKILL');
-    await h.waitForExit(b);
-    h.noteDead(bScheduler.pid);
+      await sleep(RUN_MS / 3);
+      const to = Date.now();
+      a.signal('SIGTERM');
+      c.signal('SIGTERM');
+      const exits = await Promise.all([h.waitForExit(a), h.waitForExit(c)]);
+      expect(
+        exits.map((e) => e.code),
+        h.describe(),
+      ).toEqual([0, 0]);
 
-    await sleep(RUN_MS / 3);
-    const to = Date.now();
-    a.signal('SIGTERM');
-    c.signal('SIGTERM');
-    const exits = await Promise.all([h.waitForExit(a), h.waitForExit(c)]);
-    expect(
-      exits.map((e) => e.code),
-      h.describe(),
-    ).toEqual([0, 0]);
+      const jobs = await allJobs(h);
+      const runs = jobs.map(runAtOf).sort((x, y) => x - y);
+      const message = `${jobs.length} jobs from ${new Date(runs[0]!).toISOString()} to ${new Date(runs.at(-1)!).toISOString()}\n${h.describe()}`;
+      // Exactly once: no run time twice.
+      expect(runs.length - new Set(runs).size, message).toBe(0);
+      // No gaps: every second of the window, including while a scheduler was dead.
+      const expected: number[] = [];
+      for (let second = Math.floor(from / SECOND) + 1; second * SECOND <= to - SECOND; second++) {
+        expected.push(second * SECOND);
+      }
+      expect(
+        expected.filter((run) => !runs.includes(run)).map((run) => new Date(run).toISOString()),
+        message,
+      ).toEqual([]);
+      for (let i = 1; i < runs.length; i++) expect(runs[i]! - runs[i - 1]!, message).toBe(SECOND);
+      // Each job is the task's, stored when its run was due, never before.
+      for (const job of jobs) {
+        expect(job).toMatchObject({ name: 'Work', args: '{"ms":1}', state: 'ready' });
+        expect(job.enqueuedAt, message).toBeGreaterThanOrEqual(runAtOf(job));
+      }
+      const last = await h.client.backend.lastRecurringExecutions({ taskKeys: ['tick'] });
+      expect(last.map((run) => run.runAt)).toEqual([runs.at(-1)]);
+    });
+  },
+  ['sqlite', 'postgres'],
+);
 
-    const jobs = await allJobs(h);
-    const runs = jobs.map(runAtOf).sort((x, y) => x - y);
-    const message = `${jobs.length} jobs from ${new Date(runs[0]!).toISOString()} to ${new Date(runs.at(-1)!).toISOString()}\n${h.describe()}`;
-    // Exactly once: no run time twice.
-    expect(runs.length - new Set(runs).size, message).toBe(0);
-    // No gaps: every second of the window, including while a scheduler was dead.
-    const expected: number[] = [];
-    for (let second = Math.floor(from / SECOND) + 1; second * SECOND <= to - SECOND; second++) {
-      expected.push(second * SECOND);
-    }
-    expect(
-      expected.filter((run) => !runs.includes(run)).map((run) => new Date(run).toISOString()),
-      message,
-    ).toEqual([]);
-    for (let i = 1; i < runs.length; i++) expect(runs[i]! - runs[i - 1]!, message).toBe(SECOND);
-    // Each job is the task's, stored when its run was due, never before.
-    for (const job of jobs) {
-      expect(job).toMatchObject({ name: 'Work', args: '{"ms":1}', state: 'ready' });
-      expect(job.enqueuedAt, message).toBeGreaterThanOrEqual(runAtOf(job));
-    }
-    const last = await h.client.backend.lastRecurringExecutions({ taskKeys: ['tick'] });
-    expect(last.map((run) => run.runAt)).toEqual([runs.at(-1)]);
-  });
-
+await describeProcess('shigoto start: the scheduler of recurring tasks', (harness) => {
   it('runs a command task in a worker: the app function is called every second', async () => {
     const h = harness();
     const file = join(h.dir, 'recurring.yml');
