@@ -6,9 +6,11 @@ import type {
   JobState,
   ProcessInfo,
   QueueInfo,
+  QueueLimits,
 } from '../backend/types.ts';
 import { InvalidInputError, JobNotFoundError, OutcomeNotAppliedError } from '../errors.ts';
 import { type Codec, CodecRegistry } from '../job/codec.ts';
+import { CONTROL_DEFAULTS, positiveMs } from '../job/controls.ts';
 import {
   type AnyJob,
   checkArgs,
@@ -23,6 +25,7 @@ import { isOutcome } from '../job/outcome.ts';
 import { performWithCallbacks } from '../job/perform.ts';
 import { type EmbeddedOptions, type RunningRuntime, startEmbedded } from '../runtime/embedded.ts';
 import type { LifecycleHooks } from '../runtime/hooks.ts';
+import type { Duration } from '../util/duration.ts';
 import { createConsoleLogger, type Logger } from '../util/logger.ts';
 import { assertQueueName } from '../util/names.ts';
 import {
@@ -32,6 +35,7 @@ import {
   enqueueRequests,
 } from './enqueue.ts';
 import type { Middleware } from './middleware.ts';
+import { type QueueSettings, queueLimitsOf } from './queue-limits.ts';
 import { JobRegistry } from './registry.ts';
 
 /** The code-level parts of an application: what `shigoto start` loads from the `app` module. */
@@ -49,9 +53,18 @@ export interface ShigotoOptions extends AppDefinition {
   readonly maxPayloadBytes?: number;
   /** Most jobs in one enqueueMany call. Default 100 000. */
   readonly maxBulkSize?: number;
+  /** Most waiting jobs (ready + scheduled + blocked) in all queues together. Default: no limit. */
+  readonly maxQueueSize?: number;
+  /** Per-queue settings: `{ mail: { maxSize: 1000 } }`. */
+  readonly queues?: Readonly<Record<string, QueueSettings>>;
+  /** How long a concurrency slot is held at most when a job's options set no duration. Default 3 minutes. */
+  readonly concurrencyDuration?: Duration;
   /** Clock in ms (tests may pass their own). */
   readonly now?: () => number;
 }
+
+/** Names of Shigoto's own jobs start with this. */
+export const INTERNAL_JOB_PREFIX = 'shigoto.';
 
 export const CLIENT_DEFAULTS = { maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES, maxBulkSize: 100_000 };
 
@@ -74,6 +87,8 @@ export class Shigoto {
   readonly #options: ShigotoOptions;
   readonly #readyListeners = new Set<(queues: ReadonlySet<string>) => void>();
   readonly #now: () => number;
+  readonly #limits: QueueLimits | undefined;
+  readonly #concurrencyDurationMs: number;
 
   constructor(options: ShigotoOptions) {
     this.#options = options;
@@ -84,6 +99,11 @@ export class Shigoto {
     this.middleware = options.middleware ?? [];
     this.hooks = options.hooks ?? {};
     this.#now = options.now ?? Date.now;
+    this.#limits = queueLimitsOf(options.maxQueueSize, options.queues);
+    this.#concurrencyDurationMs =
+      options.concurrencyDuration === undefined
+        ? CONTROL_DEFAULTS.concurrencyDurationMs
+        : positiveMs(options.concurrencyDuration, 'concurrencyDuration');
   }
 
   /** Creates or upgrades the backend's storage. */
@@ -131,6 +151,8 @@ export class Shigoto {
         middleware: this.#options.middleware ?? [],
         maxPayloadBytes: this.#options.maxPayloadBytes ?? CLIENT_DEFAULTS.maxPayloadBytes,
         maxBulkSize: this.#options.maxBulkSize ?? CLIENT_DEFAULTS.maxBulkSize,
+        concurrencyDurationMs: this.#concurrencyDurationMs,
+        limits: this.#limits,
         now: this.#now,
         onReady: (queues) => {
           for (const listener of this.#readyListeners) listener(queues);
@@ -143,6 +165,11 @@ export class Shigoto {
 
   /** Enqueues a registered job by name (CLI, HTTP); rejects with UnknownJobError for other names. */
   async enqueueByName(name: string, args: unknown, options?: EnqueueOptions): Promise<EnqueuedJob> {
+    // Built-in jobs ("shigoto.*", such as the one running recurring commands) are Shigoto's to
+    // enqueue: by name, they would let any CLI or HTTP caller run what they run.
+    if (name.startsWith(INTERNAL_JOB_PREFIX)) {
+      throw new InvalidInputError(`Job "${name}" is internal to Shigoto and cannot be enqueued by name`);
+    }
     return this.enqueue<unknown>(this.registry.get(name), args, options);
   }
 

@@ -197,6 +197,14 @@ describe('bad input gets a typed error and writes nothing', () => {
     ],
     ['a fractional priority', (h) => h.shigoto.enqueue(note, 1, { priority: 1.5 }), InvalidInputError],
     ['an unknown job name', (h) => h.shigoto.enqueueByName('nope', {}), UnknownJobError],
+    [
+      "a built-in job's name (only Shigoto enqueues those)",
+      (h) => {
+        h.shigoto.registry.add(defineJob({ name: 'shigoto.internal', perform: () => undefined }));
+        return h.shigoto.enqueueByName('shigoto.internal', {});
+      },
+      InvalidInputError,
+    ],
     ['not a job', (h) => h.shigoto.enqueue({ name: 'fake' } as never, 1), InvalidInputError],
   ];
 
