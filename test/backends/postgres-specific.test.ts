@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Backend, ClaimedJob } from '../../src/backend/types.ts';
 import { postgresBackend, postgresMigrationSql } from '../../src/backends/postgres/index.ts';
@@ -6,6 +5,7 @@ import { postgresMigrations } from '../../src/backends/postgres/migrate.ts';
 import { BackendUnavailableError, InvalidInputError, InvalidQueueNameError } from '../../src/errors.ts';
 import { createShigoto, defineJob } from '../../src/index.ts';
 import { newJob, T0 } from '../contract/helpers.ts';
+import { freePort } from '../support/ports.ts';
 import {
   adminPool,
   closeAdminPool,
@@ -17,15 +17,6 @@ import {
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
 
 const available = await serviceAvailable(POSTGRES);
-
-/** A TCP port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe.skipIf(!available)('postgres backend', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -145,7 +136,7 @@ describe.skipIf(!available)('postgres backend', () => {
   });
 
   it('fails an enqueue with BackendUnavailableError when the server cannot be reached', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const backend = postgresBackend({
       host: '127.0.0.1',
       port,

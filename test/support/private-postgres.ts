@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './ports.ts';
 
 const run = promisify(execFile);
 const PG_LIB = '/usr/lib/postgresql';
@@ -36,14 +36,6 @@ function binDir(): string | undefined {
 export function privatePostgresUnavailable(): string | undefined {
   if (!binDir()) return `no PostgreSQL server binaries under ${PG_LIB} (apt-get install postgresql)`;
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** initdb refuses to run as root: as root, the server runs as the postgres user. */
