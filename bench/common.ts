@@ -2,6 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 /** Small helpers shared by the benchmark scripts. */
 export interface Result {
+  /** Stable name of the measurement, the row of the comparison table. */
+  readonly key: string;
   readonly scenario: string;
   readonly value: number;
   readonly unit: string;
@@ -17,12 +19,19 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-export function printResults(title: string, results: readonly Result[]): void {
+/** What one suite reports: `--json` prints it as one JSON line (bench/compare.ts reads it). */
+export interface Report {
+  readonly system: string;
+  readonly settings: string;
+  readonly results: readonly Result[];
+}
+
+export function printReport({ system, settings, results }: Report): void {
   if (process.argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ title, results }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ system, settings, results })}\n`);
     return;
   }
-  process.stdout.write(`\n${title}\n`);
+  process.stdout.write(`\n${system}, Node ${process.version}\n  ${settings}\n`);
   for (const r of results) {
     const value = r.value >= 100 ? Math.round(r.value).toLocaleString('en-US') : r.value.toFixed(2);
     process.stdout.write(`  ${r.scenario.padEnd(78)} ${value.padStart(10)} ${r.unit}\n`);

@@ -1,28 +1,22 @@
 /**
- * PostgreSQL benchmarks (scenarios.ts) in a fresh schema that is dropped afterwards.
- * Run: npm run bench -- postgres [--jobs 100000] [--threads 64] [--url postgres://postgres@127.0.0.1:5432/test]
+ * Shigoto on PostgreSQL through the shared scenarios, each run in a fresh schema dropped afterwards.
+ * Run: npm run bench -- postgres [--jobs 100000] [--threads 64] [--backlog 1000000] [--url postgres://...]
  */
-import pg from 'pg';
-import { createShigoto, postgresBackend } from 'shigoto';
-import { silentLogger } from '../src/util/logger.ts';
-import { argValue } from './common.ts';
-import { noop, runScenarios } from './scenarios.ts';
+import { postgresBackend } from 'shigoto';
+import { analyzeSchema, closeAdmin, databaseUrl, dropSchema, freshSchema, serverSettings } from './pg.ts';
+import { runSuite, scenarioOptions } from './scenarios.ts';
+import { shigotoSystems } from './shigoto.ts';
 
-const jobs = Number(argValue('--jobs', '100000'));
-const url = argValue('--url', process.env.SHIGOTO_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
-const schema = `bench_${process.pid}`;
-
-const admin = new pg.Client({ connectionString: url });
-await admin.connect();
 try {
-  const { rows } = await admin.query('SHOW server_version');
-  const shigoto = createShigoto({
-    backend: postgresBackend({ connectionString: url, schema }),
-    jobs: [noop],
-    logger: silentLogger,
+  const systems = shigotoSystems('Shigoto PostgreSQL', await serverSettings(), () => {
+    const schema = freshSchema('shigoto');
+    return {
+      backend: postgresBackend({ connectionString: databaseUrl, schema }),
+      remove: () => dropSchema(schema),
+      analyze: () => analyzeSchema(schema),
+    };
   });
-  await runScenarios(`PostgreSQL ${rows[0].server_version}, Node ${process.version}`, shigoto, jobs);
+  await runSuite(systems, scenarioOptions());
 } finally {
-  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await admin.end();
+  await closeAdmin();
 }

@@ -1,65 +1,85 @@
 /**
- * The benchmark scenarios every backend runs: bulk enqueue, drain with one worker process,
- * and in-process enqueue-to-start latency on an idle worker.
+ * The benchmark scenarios every system runs, Shigoto and peers alike: bulk enqueue, drain with
+ * one worker process, idle enqueue-to-start latency, and throughput with a small and a large
+ * backlog waiting. Each takes a QueueSystem, so every library is timed by the same code.
  */
-import { defineJob, type Shigoto } from 'shigoto';
-import { argValue, heapAfterGcMb, percentile, printResults, type Result } from './common.ts';
+import { argValue, heapAfterGcMb, percentile, printReport, type Result } from './common.ts';
+import { type QueueSystem, RunTracker, type SystemFactory } from './system.ts';
 
-/** Counts its runs, so a drain knows when it is done without polling the database. */
-const runs = { count: 0, target: Number.POSITIVE_INFINITY, reached: () => {} };
+/** Jobs per bulk call, for every system. */
+export const BULK_CHUNK = 10_000;
 
-export const noop = defineJob({
-  name: 'Noop',
-  perform: (_args: { n: number }) => {
-    if (++runs.count === runs.target) runs.reached();
-  },
-});
+export interface ScenarioOptions {
+  /** Jobs bulk-enqueued, then drained. */
+  readonly jobs: number;
+  /** Latency samples (one job at a time on an idle worker). */
+  readonly samples: number;
+  /** Backlog sizes for the throughput-under-backlog pair; [] skips it. */
+  readonly backlogs: readonly number[];
+  /** Job starts timed in each backlog run. */
+  readonly backlogMeasured: number;
+}
 
-export async function bulkEnqueue(shigoto: Shigoto, jobs: number): Promise<Result> {
-  const chunk = 10_000;
+/**
+ * `--jobs`, `--samples`, `--backlog` (the large backlog; 0 skips the pair), `--backlog-small`.
+ * Without `withBacklog` the pair never runs (filling a million jobs would take minutes there).
+ */
+export function scenarioOptions(withBacklog = true): ScenarioOptions {
+  const large = withBacklog ? Number(argValue('--backlog', '1000000')) : 0;
+  const small = Number(argValue('--backlog-small', String(Math.min(10_000, large))));
+  return {
+    jobs: Number(argValue('--jobs', '100000')),
+    samples: Number(argValue('--samples', '1000')),
+    backlogs: large > 0 ? [small, large] : [],
+    // 80% of the small backlog: the queue never runs dry while the clock runs.
+    backlogMeasured: Math.floor(small * 0.8),
+  };
+}
+
+export async function bulkEnqueue(system: QueueSystem, jobs: number, key = 'enqueue'): Promise<Result> {
   const start = performance.now();
-  for (let done = 0; done < jobs; done += chunk) {
-    const requests = Array.from({ length: Math.min(chunk, jobs - done) }, (_, i) => ({
-      job: noop,
-      args: { n: done + i },
-    }));
-    await shigoto.enqueueMany(requests);
+  for (let done = 0; done < jobs; done += BULK_CHUNK) {
+    await system.enqueueBulk(done, Math.min(BULK_CHUNK, jobs - done));
   }
   const seconds = (performance.now() - start) / 1000;
   return {
-    scenario: `bulk enqueue ${jobs} (enqueueMany, ${chunk} per call)`,
+    key,
+    scenario: `bulk enqueue ${jobs} (${BULK_CHUNK} per call)`,
     value: jobs / seconds,
     unit: 'jobs/s',
   };
 }
 
-/** Runs every job, then stops (which writes the last completions); the time includes the stop. */
-/** `--threads N`: the drain's worker runs N jobs at once and claims up to N at a time. Default 64. */
-const threads = Number(argValue('--threads', '64'));
-
-export async function drain(shigoto: Shigoto, jobs: number): Promise<Result[]> {
+/**
+ * Runs every stored job with one worker, then stops it (which writes the last completions):
+ * the time runs from the worker's start to the end of its stop.
+ */
+export async function drain(system: QueueSystem, jobs: number): Promise<Result[]> {
   const heapBefore = heapAfterGcMb();
-  const done = new Promise<void>((resolve) =>
-    Object.assign(runs, { count: 0, target: jobs, reached: resolve }),
-  );
+  const tracker = new RunTracker(jobs);
   const start = performance.now();
-  const runtime = await shigoto.work({
-    workers: [{ queues: ['*'], threads, bulkReadSize: threads, pollingIntervalMs: 5 }],
-    dispatcher: null,
-  });
-  await done;
-  await runtime.stop();
+  const stop = await system.startWorker(tracker.ran);
+  await tracker.allStarted;
+  await stop();
   const seconds = (performance.now() - start) / 1000;
   const heapAfter = heapAfterGcMb();
-  const finished = (await shigoto.jobs.counts()).finished;
-  if (finished !== jobs) throw new Error(`drain ended with ${finished} of ${jobs} jobs finished`);
+  const left = await system.unfinished();
+  if (left !== 0) throw new Error(`The drain ended with ${left} of ${jobs} jobs unfinished`);
   return [
     {
-      scenario: `drain ${jobs} no-op jobs, 1 worker process (threads ${threads}, bulk read ${threads})`,
+      key: 'drain',
+      scenario: `drain ${jobs} no-op jobs, 1 worker process`,
       value: jobs / seconds,
       unit: 'jobs/s',
     },
     {
+      key: 'duplicates',
+      scenario: 'jobs started more than once in the drain',
+      value: tracker.duplicates,
+      unit: 'jobs',
+    },
+    {
+      key: 'heap',
       scenario: 'worker heap after GC: after the drain / before it',
       value: heapAfter / heapBefore,
       unit: `× (${heapBefore.toFixed(1)} → ${heapAfter.toFixed(1)} MB)`,
@@ -67,49 +87,92 @@ export async function drain(shigoto: Shigoto, jobs: number): Promise<Result[]> {
   ];
 }
 
-export async function latency(shigoto: Shigoto): Promise<Result[]> {
-  const samples: number[] = [];
-  let startedAt = 0;
-  let resolveStarted: () => void = () => {};
-  const probe = defineJob({
-    name: 'Probe',
-    perform: () => {
-      startedAt = performance.now();
-      resolveStarted();
-    },
-  });
-  shigoto.registry.add(probe);
-  const runtime = await shigoto.work({
-    workers: [{ queues: ['*'], threads: 4, pollingIntervalMs: 1000 }],
-    dispatcher: null,
-  });
-  for (let i = 0; i < 1000; i++) {
-    const started = new Promise<void>((r) => (resolveStarted = r));
+/** Enqueues one job at a time on an idle worker in the same process and times until it starts. */
+export async function latency(system: QueueSystem, samples: number): Promise<Result[]> {
+  const times: number[] = [];
+  let started = Promise.withResolvers<number>();
+  const stop = await system.startWorker(() => started.resolve(performance.now()));
+  await sleep(200); // let the worker settle into its idle wait
+  for (let i = 0; i < samples; i++) {
+    started = Promise.withResolvers<number>();
     const t0 = performance.now();
-    await shigoto.enqueue(probe, {});
-    await started;
-    samples.push(startedAt - t0);
-    await new Promise((r) => setTimeout(r, 2));
+    await system.enqueueOne(i);
+    times.push((await started.promise) - t0);
+    await sleep(2);
   }
-  await runtime.stop();
-  samples.sort((a, b) => a - b);
+  await stop();
+  times.sort((a, b) => a - b);
   return [
     {
-      scenario: 'in-process enqueue→start latency p50 (idle worker, 1000 samples)',
-      value: percentile(samples, 0.5),
+      key: 'latencyP50',
+      scenario: `enqueue→start latency p50 (idle worker, same process, ${samples} samples)`,
+      value: percentile(times, 0.5),
       unit: 'ms',
     },
-    { scenario: 'in-process enqueue→start latency p99', value: percentile(samples, 0.99), unit: 'ms' },
+    { key: 'latencyP99', scenario: 'enqueue→start latency p99', value: percentile(times, 0.99), unit: 'ms' },
   ];
 }
 
-/** Runs every scenario on a fresh, migrated Shigoto and prints the table. */
-export async function runScenarios(title: string, shigoto: Shigoto, jobs: number): Promise<void> {
-  await shigoto.migrate();
+/**
+ * Fills a fresh system with `waiting` jobs, then times job starts number 1 to `measured` with one
+ * worker (its start-up left out); the rest stay queued and go with the system.
+ */
+export async function backlogThroughput(
+  systems: SystemFactory,
+  waiting: number,
+  measured: number,
+  key: string,
+): Promise<Result> {
+  const system = await systems.make();
+  try {
+    await bulkEnqueue(system, waiting);
+    await system.analyze?.();
+    let starts = 0;
+    let first = 0;
+    const done = Promise.withResolvers<number>();
+    const stop = await system.startWorker(() => {
+      if (++starts === 1) first = performance.now();
+      if (starts === measured) done.resolve(performance.now());
+    });
+    const last = await done.promise;
+    await stop();
+    return {
+      key,
+      scenario: `throughput with ${waiting} jobs waiting (starts 1 to ${measured})`,
+      value: (measured - 1) / ((last - first) / 1000),
+      unit: 'jobs/s',
+    };
+  } finally {
+    await system.close();
+  }
+}
+
+/** Runs every scenario, each on a fresh instance removed afterwards, and prints the report. */
+export async function runSuite(systems: SystemFactory, options: ScenarioOptions): Promise<void> {
   const results: Result[] = [];
-  results.push(await bulkEnqueue(shigoto, jobs));
-  results.push(...(await drain(shigoto, jobs)));
-  results.push(...(await latency(shigoto)));
-  await shigoto.close();
-  printResults(title, results);
+  const system = await systems.make();
+  try {
+    results.push(await bulkEnqueue(system, options.jobs));
+    await system.analyze?.();
+    results.push(...(await drain(system, options.jobs)));
+    results.push(...(await latency(system, options.samples)));
+  } finally {
+    await system.close();
+  }
+  const [small, large] = options.backlogs;
+  if (small !== undefined && large !== undefined) {
+    const smallRate = await backlogThroughput(systems, small, options.backlogMeasured, 'backlogSmall');
+    const largeRate = await backlogThroughput(systems, large, options.backlogMeasured, 'backlogLarge');
+    results.push(smallRate, largeRate, {
+      key: 'backlogRatio',
+      scenario: `throughput with ${large} waiting / with ${small} waiting`,
+      value: (100 * largeRate.value) / smallRate.value,
+      unit: '%',
+    });
+  }
+  printReport({ system: systems.name, settings: systems.settings, results });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,26 +1,26 @@
 /**
- * SQLite benchmarks (scenarios.ts). Prints a table; `--json` prints the numbers.
- * Run: npm run bench -- sqlite [--jobs 100000] [--threads 64] [--synchronous normal|full]
+ * Shigoto on SQLite through the shared scenarios. Prints a table; `--json` prints the numbers.
+ * Run: npm run bench -- sqlite [--jobs 100000] [--threads 64] [--synchronous normal|full] [--backlog 1000000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createShigoto, sqliteBackend } from 'shigoto';
-import { silentLogger } from '../src/util/logger.ts';
+import { sqliteBackend } from 'shigoto';
 import { argValue } from './common.ts';
-import { noop, runScenarios } from './scenarios.ts';
+import { runSuite, scenarioOptions } from './scenarios.ts';
+import { shigotoSystems } from './shigoto.ts';
 
-const jobs = Number(argValue('--jobs', '100000'));
 const synchronous = argValue('--synchronous', 'normal') as 'normal' | 'full';
 
-const dir = mkdtempSync(join(tmpdir(), 'shigoto-bench-'));
-try {
-  const shigoto = createShigoto({
-    backend: sqliteBackend({ path: join(dir, 'bench.db'), synchronous }),
-    jobs: [noop],
-    logger: silentLogger,
-  });
-  await runScenarios(`SQLite (WAL, synchronous=${synchronous}), Node ${process.version}`, shigoto, jobs);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+const systems = shigotoSystems(
+  synchronous === 'normal' ? 'Shigoto SQLite' : `Shigoto SQLite (synchronous=${synchronous})`,
+  `SQLite (WAL, synchronous=${synchronous}), a file in the temp folder`,
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shigoto-bench-'));
+    return {
+      backend: sqliteBackend({ path: join(dir, 'bench.db'), synchronous }),
+      remove: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+);
+await runSuite(systems, scenarioOptions());

@@ -1,0 +1,60 @@
+/** Shigoto as a QueueSystem: the scenarios drive it through its public API only. */
+import { type Backend, createShigoto, defineJob } from 'shigoto';
+import { silentLogger } from '../src/util/logger.ts';
+import { argValue } from './common.ts';
+import type { QueueSystem, SystemFactory } from './system.ts';
+
+/** A fresh backend (its own file or schema) and how to remove what it made. */
+export interface BenchBackend {
+  readonly backend: Backend;
+  readonly remove: () => Promise<void>;
+  readonly analyze?: () => Promise<void>;
+}
+
+/** `--threads N` (default 64): the worker's async slots; `--bulk-read N` (default N threads). */
+export function workerSettings(): { threads: number; bulkReadSize: number } {
+  const threads = Number(argValue('--threads', '64'));
+  return { threads, bulkReadSize: Number(argValue('--bulk-read', String(threads))) };
+}
+
+export function shigotoSystems(
+  name: string,
+  describe: string,
+  makeBackend: () => BenchBackend,
+): SystemFactory {
+  const worker = workerSettings();
+  const settings = `${describe}; worker: threads ${worker.threads}, bulk read ${worker.bulkReadSize}, other settings default`;
+  return { name, settings, make };
+
+  async function make(): Promise<QueueSystem> {
+    const { backend, remove, analyze } = makeBackend();
+    let ran: (n: number) => void = () => {};
+    const noop = defineJob({ name: 'Noop', perform: (args: { n: number }) => ran(args.n) });
+    const shigoto = createShigoto({ backend, jobs: [noop], logger: silentLogger });
+    await shigoto.migrate();
+    return {
+      async enqueueBulk(first, count) {
+        await shigoto.enqueueMany(
+          Array.from({ length: count }, (_, i) => ({ job: noop, args: { n: first + i } })),
+        );
+      },
+      async enqueueOne(n) {
+        await shigoto.enqueue(noop, { n });
+      },
+      async startWorker(onRun) {
+        ran = onRun;
+        const runtime = await shigoto.work({ workers: [{ queues: ['*'], ...worker }], dispatcher: null });
+        return () => runtime.stop();
+      },
+      async unfinished() {
+        const counts = await shigoto.jobs.counts();
+        return Object.values(counts).reduce((sum, n) => sum + n, 0) - counts.finished;
+      },
+      ...(analyze ? { analyze } : {}),
+      async close() {
+        await shigoto.close();
+        await remove();
+      },
+    };
+  }
+}
