@@ -2,6 +2,7 @@ import type { AppDefinition } from '../client/shigoto.ts';
 import { Shigoto } from '../client/shigoto.ts';
 import { loadApp } from '../config/app.ts';
 import { backendFromConfig } from '../config/backend.ts';
+import { clientSettings } from '../config/client.ts';
 import { loadConfig, type ShigotoConfig } from '../config/load.ts';
 import { createConsoleLogger, type Logger } from '../util/logger.ts';
 import { createOutput, type Output } from './output.ts';
@@ -27,7 +28,7 @@ export async function createClient(
     ...app,
     backend: backendFromConfig(config),
     logger,
-    maxPayloadBytes: config.maxPayloadBytes,
+    ...clientSettings(config),
   });
   try {
     await shigoto.migrate();

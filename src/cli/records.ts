@@ -16,6 +16,7 @@ export function publicJob(job: JobRecord, filter: ArgumentFilter) {
     enqueuedAt: time(job.enqueuedAt),
     runAt: isoOrNull(job.runAt),
     finishedAt: isoOrNull(job.finishedAt),
+    expiresAt: isoOrNull(job.expiresAt),
     lastError: job.lastError === null ? null : publicError(job.lastError),
   };
 }

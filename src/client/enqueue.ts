@@ -1,7 +1,16 @@
-import type { Backend, NewJob } from '../backend/types.ts';
+import type { Backend, NewJob, QueueLimits } from '../backend/types.ts';
 import { CapabilityNotSupportedError, InvalidInputError } from '../errors.ts';
 import { commitThroughArounds } from '../job/callbacks.ts';
 import type { CodecRegistry } from '../job/codec.ts';
+import {
+  CONTROL_DEFAULTS,
+  concurrencyOf,
+  mergeUnique,
+  positiveMs,
+  type UniqueCallOptions,
+  uniqueOf,
+  validateUnique,
+} from '../job/controls.ts';
 import {
   type AnyJob,
   asList,
@@ -28,6 +37,12 @@ export interface EnqueueOptions {
   readonly waitUntil?: Date;
   /** Small facts carried with the job (locale, trace ids). */
   readonly metadata?: Metadata;
+  /** Overrides the job's expiresIn: not started within this long of being due, it expires. */
+  readonly expiresIn?: Duration;
+  /** Changes the job's unique options for this call (a key given as a value), or false for none. */
+  readonly unique?: UniqueCallOptions | false;
+  /** Overrides the key the job's concurrency options compute from the arguments. */
+  readonly concurrencyKey?: string | number;
   /**
    * Your open database transaction (PostgreSQL: a pg client inside BEGIN, or an adapter such
    * as kyselyTransaction(trx)): the job is stored through it, so it exists, and wakes workers,
@@ -57,10 +72,19 @@ export interface EnqueuerDeps {
   readonly now: () => number;
   /** Called after a commit with the queues that got ready jobs (in-process wake-ups). */
   readonly onReady: (queues: ReadonlySet<string>) => void;
+  /** The slot duration of concurrency options that set none. */
+  readonly concurrencyDurationMs: number;
+  /** Queue size caps, checked by the backend in the enqueue transaction. */
+  readonly limits?: QueueLimits | undefined;
 }
 
 export interface Draft extends EnqueueDraft<unknown> {
   readonly job: AnyJob;
+  /** When the draft was made: unique periods and expiry count from it. */
+  readonly createdAt: number;
+  readonly expiresInMs: number | undefined;
+  readonly unique: ReturnType<typeof mergeUnique>;
+  readonly concurrencyKey: string | number | undefined;
 }
 
 /**
@@ -111,6 +135,7 @@ export function buildDraft({ job, args, options = {} }: EnqueueRequest, now: num
       'enqueueMany takes the transaction once: enqueueMany(requests, { transaction })',
     );
   }
+  if (options.unique) validateUnique(options.unique, 'The unique option', true);
   const checked = checkArgs(job, args, InvalidInputError);
   let runAt: Date | null = null;
   if (options.wait !== undefined) runAt = new Date(now + toMs(options.wait, 'wait'));
@@ -123,6 +148,11 @@ export function buildDraft({ job, args, options = {} }: EnqueueRequest, now: num
     priority: options.priority ?? job.priority ?? 0,
     runAt,
     metadata: { ...options.metadata },
+    createdAt: now,
+    expiresInMs:
+      options.expiresIn === undefined ? job.expiresInMs : positiveMs(options.expiresIn, 'expiresIn'),
+    unique: mergeUnique(job.unique, options.unique),
+    concurrencyKey: options.concurrencyKey,
   };
 }
 
@@ -139,7 +169,9 @@ async function store(
     jobs: rows,
     now,
     ...(transaction === undefined ? {} : { transaction }),
+    ...(deps.limits === undefined ? {} : { limits: deps.limits }),
   });
+  const duplicates = new Set(ids.duplicates);
   const readyQueues = new Set(rows.filter((r) => r.runAt === null || r.runAt <= now).map((r) => r.queue));
   // Inside the caller's transaction nothing is visible yet: the backend wakes workers at commit.
   if (readyQueues.size > 0 && transaction === undefined) deps.onReady(readyQueues);
@@ -149,11 +181,19 @@ async function store(
     queue: draft.queue,
     priority: draft.priority,
     runAt: draft.runAt,
+    duplicate: duplicates.has(i),
   }));
 }
 
-/** The row a draft is stored as: checks what callbacks may have changed, encodes, checks the size. */
-export function toRow(deps: Pick<EnqueuerDeps, 'codecs' | 'maxPayloadBytes'>, draft: Draft): NewJob {
+/**
+ * The row a draft is stored as: checks what callbacks may have changed, encodes, checks the
+ * size, and works out its controls (concurrency key, unique key, expiry) from its arguments.
+ */
+export function toRow(
+  deps: Pick<EnqueuerDeps, 'codecs' | 'maxPayloadBytes'> &
+    Partial<Pick<EnqueuerDeps, 'concurrencyDurationMs'>>,
+  draft: Draft,
+): NewJob {
   assertQueueName(draft.queue);
   if (!Number.isSafeInteger(draft.priority)) {
     throw new InvalidInputError(`priority must be an integer, got ${draft.priority}`);
@@ -164,12 +204,28 @@ export function toRow(deps: Pick<EnqueuerDeps, 'codecs' | 'maxPayloadBytes'>, dr
   const args = deps.codecs.stringify(draft.args);
   const metadata = JSON.stringify(assertMetadata(draft.metadata));
   assertPayloadSize(args, metadata, deps.maxPayloadBytes);
+  const runAt = draft.runAt ? draft.runAt.getTime() : null;
+  const { name, createdAt } = draft;
+  const durationMs = deps.concurrencyDurationMs ?? CONTROL_DEFAULTS.concurrencyDurationMs;
+  const concurrency = concurrencyOf(
+    name,
+    draft.job.concurrency,
+    draft.args,
+    draft.concurrencyKey,
+    durationMs,
+  );
+  const unique = uniqueOf(name, draft.unique, draft.args, args, createdAt);
+  // Counted from when the job is due: a job scheduled for later does not expire before.
+  const dueAt = Math.max(runAt ?? createdAt, createdAt);
   return {
-    name: draft.name,
+    name,
     queue: draft.queue,
     priority: draft.priority,
     args,
     metadata,
-    runAt: draft.runAt ? draft.runAt.getTime() : null,
+    runAt,
+    ...(concurrency && { concurrency }),
+    ...(unique && { unique }),
+    ...(draft.expiresInMs !== undefined && { expiresAt: dueAt + draft.expiresInMs }),
   };
 }

@@ -1,5 +1,6 @@
 import { POSTGRES_DEFAULTS } from '../backends/postgres/index.ts';
 import { SQLITE_DEFAULTS } from '../backends/sqlite/index.ts';
+import { CONTROL_DEFAULTS } from '../job/controls.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../job/envelope.ts';
 import { RUNTIME_DEFAULTS } from '../runtime/defaults.ts';
 import { DEFAULT_FILTER_PATTERNS } from '../util/filter.ts';
@@ -35,6 +36,9 @@ export const CONFIG_DEFAULTS = {
   preserveFinishedJobs: true,
   clearFinishedJobsAfterMs: RUNTIME_DEFAULTS.clearFinishedJobsAfterMs,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  /** No cap on waiting jobs unless max_queue_size or queues.<name>.max_size says so. */
+  maxQueueSize: null,
+  defaultConcurrencyControlPeriodMs: CONTROL_DEFAULTS.concurrencyDurationMs,
   pidfile: 'tmp/pids/shigoto.pid',
   logLevel: 'info' as LogLevel,
   logFormat: 'text' as LogFormat,

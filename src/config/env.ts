@@ -12,6 +12,8 @@ export const ENV_KEYS: Readonly<Record<string, EnvKind>> = {
   preserve_finished_jobs: 'boolean',
   clear_finished_jobs_after: 'number',
   max_payload_bytes: 'number',
+  max_queue_size: 'number',
+  default_concurrency_control_period: 'number',
   pidfile: 'pathOrFalse',
   log_level: 'text',
   log_format: 'text',

@@ -1,5 +1,12 @@
 import type { z } from 'zod';
-import { configSchema, dispatcherSchema, postgresSchema, sqliteSchema, workerSchema } from './schema.ts';
+import {
+  configSchema,
+  dispatcherSchema,
+  postgresSchema,
+  queueSettingsSchema,
+  sqliteSchema,
+  workerSchema,
+} from './schema.ts';
 
 /** Which keys each section allows (the backend's depend on its adapter), to name them when a key is unknown. */
 function allowedKeys(path: readonly PropertyKey[], input: unknown): string[] {
@@ -7,6 +14,7 @@ function allowedKeys(path: readonly PropertyKey[], input: unknown): string[] {
   if (path.length === 0) return Object.keys(configSchema.shape);
   if (section === 'workers') return Object.keys(workerSchema.shape);
   if (section === 'dispatchers') return Object.keys(dispatcherSchema.shape);
+  if (section === 'queues') return Object.keys(queueSettingsSchema.shape);
   const adapter = valueAt(input, ['backend', 'adapter']).value;
   return Object.keys((adapter === 'postgres' ? postgresSchema : sqliteSchema).shape);
 }

@@ -20,6 +20,8 @@ export interface DispatcherConfig {
   readonly pollingIntervalMs: number;
   readonly batchSize: number;
   readonly concurrencyMaintenanceIntervalMs: number;
+  /** false: this dispatcher leaves concurrency maintenance to others. */
+  readonly concurrencyMaintenance: boolean;
 }
 
 export interface SchedulerConfig {
@@ -64,6 +66,12 @@ export interface ShigotoConfig {
   readonly preserveFinishedJobs: boolean;
   readonly clearFinishedJobsAfterMs: number;
   readonly maxPayloadBytes: number;
+  /** Most waiting jobs in all queues together; null: no limit. */
+  readonly maxQueueSize: number | null;
+  /** Per-queue settings by queue name. */
+  readonly queues: Readonly<Record<string, { readonly maxSize: number | null }>>;
+  /** How long a concurrency slot is held at most when a job sets no duration. */
+  readonly defaultConcurrencyControlPeriodMs: number;
   readonly pidfile: string | null;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
@@ -156,6 +164,7 @@ function resolveConfig(c: ParsedConfig, source: string | null, path: (p: string)
       batchSize: x.batch_size ?? d.dispatcher.batchSize,
       concurrencyMaintenanceIntervalMs:
         x.concurrency_maintenance_interval ?? d.dispatcher.concurrencyMaintenanceIntervalMs,
+      concurrencyMaintenance: x.concurrency_maintenance ?? d.dispatcher.concurrencyMaintenance,
     })),
     scheduler: {
       enabled: c.scheduler?.enabled ?? d.scheduler.enabled,
@@ -169,6 +178,12 @@ function resolveConfig(c: ParsedConfig, source: string | null, path: (p: string)
     preserveFinishedJobs: c.preserve_finished_jobs ?? d.preserveFinishedJobs,
     clearFinishedJobsAfterMs: c.clear_finished_jobs_after ?? d.clearFinishedJobsAfterMs,
     maxPayloadBytes: c.max_payload_bytes ?? d.maxPayloadBytes,
+    maxQueueSize: c.max_queue_size ?? d.maxQueueSize,
+    queues: Object.fromEntries(
+      Object.entries(c.queues ?? {}).map(([name, q]) => [name, { maxSize: q.max_size ?? null }]),
+    ),
+    defaultConcurrencyControlPeriodMs:
+      c.default_concurrency_control_period ?? d.defaultConcurrencyControlPeriodMs,
     pidfile: c.pidfile === false ? null : path(c.pidfile ?? d.pidfile),
     logLevel: c.log_level ?? d.logLevel,
     logFormat: c.log_format ?? d.logFormat,

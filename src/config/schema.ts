@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isValidSchemaName, SCHEMA_NAME_RULE } from '../backends/postgres/index.ts';
 import { secondsOrDurationToMs } from '../util/duration.ts';
 import { compileFilterPattern } from '../util/filter.ts';
-import { assertQueuePattern } from '../util/names.ts';
+import { assertQueuePattern, NAME_PATTERN } from '../util/names.ts';
 
 /**
  * The YAML configuration (snake_case keys, as Solid Queue's). Durations are seconds as a
@@ -84,8 +84,23 @@ export const dispatcherSchema = z.strictObject(
     polling_interval: duration('above zero').optional(),
     batch_size: positiveInt().optional(),
     concurrency_maintenance_interval: duration('above zero').optional(),
+    concurrency_maintenance: z.boolean({ error: 'true or false' }).optional(),
   },
   mapping('dispatcher settings'),
+);
+
+export const queueSettingsSchema = z.strictObject(
+  { max_size: positiveInt().optional() },
+  mapping('queue settings (max_size)'),
+);
+
+const QUEUE_NAME = 'a queue name (1-128 characters from A-Z a-z 0-9 _ . : -)';
+
+/** `queues: { mail: { max_size: 1000 } }`: settings per queue name. */
+const queueSettings = z.record(
+  z.string().refine((name) => NAME_PATTERN.test(name), { error: QUEUE_NAME }),
+  queueSettingsSchema,
+  mapping('queue names to their settings'),
 );
 
 export const schedulerSchema = z.strictObject(
@@ -162,6 +177,9 @@ export const configSchema = z.strictObject(
     preserve_finished_jobs: z.boolean({ error: 'true or false' }).optional(),
     clear_finished_jobs_after: duration(0).optional(),
     max_payload_bytes: positiveInt().optional(),
+    max_queue_size: positiveInt().optional(),
+    queues: queueSettings.optional(),
+    default_concurrency_control_period: duration('above zero').optional(),
     pidfile: z
       .union([z.string().min(1), z.literal(false)], { error: 'a file path, or false for no pidfile' })
       .optional(),

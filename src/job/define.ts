@@ -2,6 +2,13 @@ import { InvalidInputError } from '../errors.ts';
 import { type Duration, toMs } from '../util/duration.ts';
 import type { Logger } from '../util/logger.ts';
 import { assertQueueName } from '../util/names.ts';
+import {
+  type ConcurrencyOptions,
+  positiveMs,
+  type UniqueOptions,
+  validateConcurrency,
+  validateUnique,
+} from './controls.ts';
 import type { Metadata } from './envelope.ts';
 import type { Outcome } from './outcome.ts';
 import { type DiscardRule, type RetryPolicy, type RetryRule, validateRetryRule } from './retry.ts';
@@ -33,11 +40,14 @@ export interface EnqueueDraft<Args = unknown> {
 }
 
 export interface EnqueuedJob {
+  /** The job's id; for a duplicate, the id of the existing job that holds the unique key. */
   readonly id: string;
   readonly name: string;
   readonly queue: string;
   readonly priority: number;
   readonly runAt: Date | null;
+  /** A unique job whose key was held: nothing was stored and `id` is the existing job's. */
+  readonly duplicate: boolean;
 }
 
 type OneOrMany<T> = T | readonly T[];
@@ -79,12 +89,22 @@ export interface JobOptions<Args, Result> extends EnqueueCallbacks<Args>, Perfor
   readonly onError?: (error: unknown, ctx: JobContext) => Outcome | undefined | Promise<Outcome | undefined>;
   /** Fails the attempt (JobTimeoutError, which follows the retry rules) when exceeded. */
   readonly timeout?: Duration;
+  /** Limits how many jobs with the same key hold a slot (ready or running) at once. */
+  readonly concurrency?: ConcurrencyOptions<Args>;
+  /** Stores at most one job per key while it waits or runs (by default); duplicates get the existing job. */
+  readonly unique?: UniqueOptions<Args>;
+  /**
+   * A job not started within this long of when it is due (its run time, else its enqueue)
+   * moves to expired and never runs; retries included. Per call: the expiresIn option.
+   */
+  readonly expiresIn?: Duration;
   readonly perform: (args: Args, ctx: JobContext) => Result | Outcome | Promise<Result | Outcome>;
 }
 
 export interface JobDefinition<Args = unknown, Result = unknown> extends JobOptions<Args, Result> {
   readonly kind: 'shigoto.job';
   readonly timeoutMs: number | undefined;
+  readonly expiresInMs: number | undefined;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds jobs of every argument type
@@ -119,7 +139,14 @@ export function defineJob<Args, Result = unknown>(
   if (options.retry) validateRetryRule(options.retry, options.name);
   const timeoutMs =
     options.timeout === undefined ? undefined : toMs(options.timeout, `Job "${options.name}" timeout`);
-  return Object.freeze({ ...options, kind: 'shigoto.job' as const, timeoutMs });
+  if (options.concurrency !== undefined)
+    validateConcurrency(options.concurrency, `Job "${options.name}" concurrency`);
+  if (options.unique !== undefined) validateUnique(options.unique, `Job "${options.name}" unique`);
+  const expiresInMs =
+    options.expiresIn === undefined
+      ? undefined
+      : positiveMs(options.expiresIn, `Job "${options.name}" expiresIn`);
+  return Object.freeze({ ...options, kind: 'shigoto.job' as const, timeoutMs, expiresInMs });
 }
 
 export function isJobDefinition(value: unknown): value is AnyJob {

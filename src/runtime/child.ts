@@ -1,6 +1,7 @@
 import { Shigoto } from '../client/shigoto.ts';
 import { loadAppModule } from '../config/app.ts';
 import { backendFromConfig } from '../config/backend.ts';
+import { clientSettings } from '../config/client.ts';
 import type { ShigotoConfig } from '../config/load.ts';
 import { commandJob } from '../recurring/command.ts';
 import { createConsoleLogger } from '../util/logger.ts';
@@ -67,7 +68,7 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     jobs: [...(app.jobs ?? []), commandJob(exports)],
     backend: backendFromConfig(config),
     logger,
-    maxPayloadBytes: config.maxPayloadBytes,
+    ...clientSettings(config),
   });
   const onError = threadErrorHandler(shigoto.hooks, logger);
 
@@ -124,6 +125,9 @@ export async function runChild(spec: ChildSpec): Promise<void> {
         batchSize: d.batchSize,
         clearFinishedAfterMs: config.clearFinishedJobsAfterMs,
         clearIntervalMs: Math.min(RUNTIME_DEFAULTS.clearFinishedIntervalMs, config.clearFinishedJobsAfterMs),
+        concurrencyMaintenanceIntervalMs: d.concurrencyMaintenance
+          ? d.concurrencyMaintenanceIntervalMs
+          : null,
       },
     );
     dispatcher.start();

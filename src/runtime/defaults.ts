@@ -13,6 +13,7 @@ export const RUNTIME_DEFAULTS = {
     pollingIntervalMs: 1000,
     batchSize: 500,
     concurrencyMaintenanceIntervalMs: 600_000,
+    concurrencyMaintenance: true,
   },
   processHeartbeatIntervalMs: 60_000,
   processAliveThresholdMs: 300_000,

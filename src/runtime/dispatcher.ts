@@ -1,5 +1,6 @@
 import type { Backend } from '../backend/types.ts';
 import type { Logger } from '../util/logger.ts';
+import { RUNTIME_DEFAULTS } from './defaults.ts';
 import { Poller } from './poller.ts';
 
 export interface DispatcherOptions {
@@ -11,6 +12,11 @@ export interface DispatcherOptions {
   readonly clearFinishedAfterMs: number;
   /** How often finished jobs are cleared. */
   readonly clearIntervalMs: number;
+  /**
+   * How often concurrency slots held past their duration are released and blocked jobs
+   * checked again; null: never (another dispatcher does it). Default 600 s.
+   */
+  readonly concurrencyMaintenanceIntervalMs?: number | null;
 }
 
 export interface DispatcherDeps {
@@ -24,12 +30,16 @@ export interface DispatcherDeps {
 
 const CLEAR_BATCH = 1000;
 
-/** Moves due scheduled jobs to ready in batches, and clears finished jobs past their retention. */
+/**
+ * Moves due scheduled jobs to ready and expires waiting jobs past their expiry, in batches;
+ * now and then runs concurrency maintenance and clears finished jobs past their retention.
+ */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #options: DispatcherOptions;
   readonly #poller: Poller;
   #nextClearAt = 0;
+  #nextMaintenanceAt = 0;
 
   constructor(deps: DispatcherDeps, options: DispatcherOptions) {
     this.#deps = deps;
@@ -50,14 +60,33 @@ export class Dispatcher {
   }
 
   async #poll(): Promise<number> {
+    const { backend, logger } = this.#deps;
+    const { batchSize } = this.#options;
     const now = this.#deps.now();
-    const promoted = await this.#deps.backend.promoteScheduled({ now, limit: this.#options.batchSize });
+    const promoted = await backend.promoteScheduled({ now, limit: batchSize });
     if (promoted > 0) this.#deps.onPromoted?.(promoted);
+    const expired = await backend.expireJobs({ now, limit: batchSize });
+    if (expired > 0) logger.info('Jobs expired before they started', { expired });
+    await this.#maintainConcurrency(now);
     if (now >= this.#nextClearAt) {
       this.#nextClearAt = now + this.#options.clearIntervalMs;
       await this.#clearFinished(now);
     }
-    return promoted === this.#options.batchSize ? 0 : this.#options.pollingIntervalMs;
+    return promoted === batchSize || expired === batchSize ? 0 : this.#options.pollingIntervalMs;
+  }
+
+  /** A failsafe: a slot whose job never ended (its worker vanished) is freed after its duration. */
+  async #maintainConcurrency(now: number): Promise<void> {
+    const interval =
+      this.#options.concurrencyMaintenanceIntervalMs === undefined
+        ? RUNTIME_DEFAULTS.dispatcher.concurrencyMaintenanceIntervalMs
+        : this.#options.concurrencyMaintenanceIntervalMs;
+    if (interval === null || now < this.#nextMaintenanceAt) return;
+    this.#nextMaintenanceAt = now + interval;
+    const unblocked = await this.#deps.backend.unblockJobs({ now, limit: this.#options.batchSize });
+    if (unblocked === 0) return;
+    this.#deps.onPromoted?.(unblocked);
+    this.#deps.logger.info('Unblocked jobs after their concurrency duration', { unblocked });
   }
 
   async #clearFinished(now: number): Promise<void> {

@@ -19,9 +19,9 @@ describe('shigoto queues', () => {
         .split('\n')
         .map((l) => l.split(/\s+/)),
     ).toEqual([
-      ['QUEUE', 'STATE', 'READY', 'SCHEDULED', 'RUNNING', 'FAILED', 'LATENCY'],
-      ['default', 'active', '0', '0', '0', '1', '-'],
-      ['greetings', 'active', '1', '1', '0', '0', expect.stringMatching(/^\d+s$/)],
+      ['QUEUE', 'STATE', 'READY', 'SCHEDULED', 'BLOCKED', 'RUNNING', 'FAILED', 'LATENCY'],
+      ['default', 'active', '0', '0', '0', '0', '1', '-'],
+      ['greetings', 'active', '1', '1', '0', '0', '0', expect.stringMatching(/^\d+s$/)],
     ]);
   });
 
@@ -34,6 +34,7 @@ describe('shigoto queues', () => {
         paused: false,
         ready: 1,
         scheduled: 0,
+        blocked: 0,
         claimed: 0,
         failed: 0,
         oldestReadyAt: expect.stringMatching(/^\d{4}-.+Z$/),
@@ -111,7 +112,7 @@ describe('shigoto status', () => {
     expect(stdout).toContain(`Backend: sqlite ${cli.dbPath}\n`);
     expect(stdout).toContain('Processes:\n(no live processes: is `shigoto start` running?)\n');
     expect(stdout).toMatch(/Queues:\nQUEUE\s+STATE\s+READY\s+LATENCY\ngreetings\s+active\s+1\s+\d+s\n/);
-    expect(stdout).toContain('Jobs: scheduled 0, ready 1, claimed 0, finished 0, failed 0, discarded 0\n');
+    expect(stdout).toContain('Jobs: scheduled 0, ready 1, blocked 0, claimed 0, finished 0, failed 0, discarded 0, expired 0\n');
   });
 
   it('lists a live process, and --json has the same facts', async () => {
@@ -132,10 +133,12 @@ describe('shigoto status', () => {
       expect(status.counts).toEqual({
         scheduled: 0,
         ready: 0,
+        blocked: 0,
         claimed: 0,
         finished: 0,
         failed: 0,
         discarded: 0,
+        expired: 0,
       });
       expect(status.queues).toEqual([]);
     } finally {

@@ -23,7 +23,14 @@ describe('loadConfig without a file', () => {
         tablePrefix: 'shigoto_',
       },
       workers: [{ queues: ['*'], threads: 10, processes: 1, pollingIntervalMs: 100, bulkReadSize: 32 }],
-      dispatchers: [{ pollingIntervalMs: 1000, batchSize: 500, concurrencyMaintenanceIntervalMs: 600_000 }],
+      dispatchers: [
+        {
+          pollingIntervalMs: 1000,
+          batchSize: 500,
+          concurrencyMaintenanceIntervalMs: 600_000,
+          concurrencyMaintenance: true,
+        },
+      ],
       scheduler: { enabled: true, recurringScheduleFile: null },
       processHeartbeatIntervalMs: 60_000,
       processAliveThresholdMs: 300_000,
@@ -31,6 +38,9 @@ describe('loadConfig without a file', () => {
       preserveFinishedJobs: true,
       clearFinishedJobsAfterMs: 86_400_000,
       maxPayloadBytes: 1024 * 1024,
+      maxQueueSize: null,
+      queues: {},
+      defaultConcurrencyControlPeriodMs: 180_000,
       pidfile: join(dir.path, 'tmp/pids/shigoto.pid'),
       logLevel: 'info',
       logFormat: 'text',
@@ -81,7 +91,12 @@ describe('the example configuration', () => {
       },
     ]);
     expect(config.dispatchers).toEqual([
-      { pollingIntervalMs: 1000, batchSize: 500, concurrencyMaintenanceIntervalMs: 600_000 },
+      {
+        pollingIntervalMs: 1000,
+        batchSize: 500,
+        concurrencyMaintenanceIntervalMs: 600_000,
+        concurrencyMaintenance: true,
+      },
     ]);
     expect(config.shutdownTimeoutMs).toBe(5000);
     expect(config.pidfile).toBe(join(REPO, 'tmp/pids/shigoto.pid'));
@@ -108,6 +123,7 @@ dispatchers:
   - polling_interval: 2s
     batch_size: 100
     concurrency_maintenance_interval: 5m
+    concurrency_maintenance: false
 scheduler:
   enabled: false
   recurring_schedule_file: config/schedule.yml
@@ -117,6 +133,12 @@ shutdown_timeout: 0
 preserve_finished_jobs: false
 clear_finished_jobs_after: 1d
 max_payload_bytes: 2048
+max_queue_size: 100000
+queues:
+  mail:
+    max_size: 500
+  reports: {}
+default_concurrency_control_period: 10m
 pidfile: run/shigoto.pid
 log_level: debug
 log_format: json
@@ -135,7 +157,14 @@ filter_arguments: [password, "/^card_/"]
         { queues: ['critical', 'mail*'], threads: 3, processes: 2, pollingIntervalMs: 500, bulkReadSize: 8 },
         { queues: ['*'], threads: 10, processes: 1, pollingIntervalMs: 100, bulkReadSize: 32 },
       ],
-      dispatchers: [{ pollingIntervalMs: 2000, batchSize: 100, concurrencyMaintenanceIntervalMs: 300_000 }],
+      dispatchers: [
+        {
+          pollingIntervalMs: 2000,
+          batchSize: 100,
+          concurrencyMaintenanceIntervalMs: 300_000,
+          concurrencyMaintenance: false,
+        },
+      ],
       scheduler: { enabled: false, recurringScheduleFile: join(dir.path, 'config/schedule.yml') },
       processHeartbeatIntervalMs: 30_000,
       processAliveThresholdMs: 120_000,
@@ -143,6 +172,9 @@ filter_arguments: [password, "/^card_/"]
       preserveFinishedJobs: false,
       clearFinishedJobsAfterMs: 86_400_000,
       maxPayloadBytes: 2048,
+      maxQueueSize: 100_000,
+      queues: { mail: { maxSize: 500 }, reports: { maxSize: null } },
+      defaultConcurrencyControlPeriodMs: 600_000,
       pidfile: join(dir.path, 'run/shigoto.pid'),
       logLevel: 'debug',
       logFormat: 'json',

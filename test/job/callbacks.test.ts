@@ -190,7 +190,7 @@ describe('changing the queue before enqueue', () => {
 });
 
 describe('aroundEnqueue misuse', () => {
-  const fake: EnqueuedJob = { id: 'fake', name: 'x', queue: 'x', priority: 0, runAt: null };
+  const fake: EnqueuedJob = { id: 'fake', name: 'x', queue: 'x', priority: 0, runAt: null, duplicate: false };
 
   it('an around that returns without calling next() is an error and writes nothing', async () => {
     const job = defineJob({

@@ -10,6 +10,8 @@ interface EnqueueFlags {
   /** Milliseconds. */
   readonly wait?: number;
   readonly waitUntil?: Date;
+  /** Milliseconds. */
+  readonly expiresIn?: number;
 }
 
 export function registerEnqueue(program: Command): void {
@@ -30,6 +32,11 @@ export function registerEnqueue(program: Command): void {
         parseTime('--wait-until'),
       ),
     )
+    .option(
+      '--expires-in <duration>',
+      'expire unless started within this long of being due, e.g. 10m',
+      parseDuration('--expires-in'),
+    )
     .action(async (job: string, rawArgs: string, options: EnqueueFlags, command: Command) => {
       // Everything that can be checked without the database is checked first.
       const args = parseJsonArgument(rawArgs, 'args');
@@ -42,11 +49,13 @@ export function registerEnqueue(program: Command): void {
             ...(options.priority !== undefined && { priority: options.priority }),
             ...(options.wait !== undefined && { wait: options.wait }),
             ...(options.waitUntil !== undefined && { waitUntil: options.waitUntil }),
+            ...(options.expiresIn !== undefined && { expiresIn: options.expiresIn }),
           });
           const when = enqueued.runAt ? ` to run at ${time(enqueued.runAt.getTime())}` : '';
-          out.result(
-            enqueued,
-            () => `Enqueued ${enqueued.name} as job ${enqueued.id} on queue ${enqueued.queue}${when}`,
+          out.result(enqueued, () =>
+            enqueued.duplicate
+              ? `Not enqueued: ${enqueued.name} is a duplicate of job ${enqueued.id} (unique)`
+              : `Enqueued ${enqueued.name} as job ${enqueued.id} on queue ${enqueued.queue}${when}`,
           );
         },
         true,

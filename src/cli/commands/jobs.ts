@@ -89,6 +89,9 @@ function describeJob(job: ReturnType<typeof publicJob>): string {
     `  metadata:  ${JSON.stringify(job.metadata)}`,
     `  result:    ${job.result === null ? '-' : JSON.stringify(job.result)}`,
   ];
+  if (job.expiresAt) lines.push(`  expires:   ${job.expiresAt}`);
+  if (job.concurrencyKey) lines.push(`  concurrency key: ${job.concurrencyKey}`);
+  if (job.uniqueKey) lines.push(`  unique key: ${job.uniqueKey}`);
   if (job.lastError) {
     const { name, message, execution, at, stack } = job.lastError;
     const [first, ...more] = `${name}: ${message}`.split('\n');

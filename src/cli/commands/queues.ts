@@ -20,11 +20,12 @@ export function registerQueues(program: Command): void {
               state: q.paused ? 'paused' : 'active',
               ready: q.ready,
               scheduled: q.scheduled,
+              blocked: q.blocked,
               running: q.claimed,
               failed: q.failed,
               latency: age(q.oldestReadyAt),
             })),
-            ['queue', 'state', 'ready', 'scheduled', 'running', 'failed', 'latency'],
+            ['queue', 'state', 'ready', 'scheduled', 'blocked', 'running', 'failed', 'latency'],
             'No queues yet: enqueue a job first.',
           ),
         );
