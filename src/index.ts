@@ -22,6 +22,7 @@ export {
 export { type SqliteBackendOptions, sqliteBackend } from './backends/sqlite/index.ts';
 export type { EnqueueManyOptions, EnqueueOptions, EnqueueRequest } from './client/enqueue.ts';
 export type { Middleware } from './client/middleware.ts';
+export type { QueueSettings } from './client/queue-limits.ts';
 export {
   type AppDefinition,
   createShigoto,
@@ -31,6 +32,7 @@ export {
 } from './client/shigoto.ts';
 export * from './errors.ts';
 export { type Codec, defineCodec, type JsonValue } from './job/codec.ts';
+export type { ConcurrencyOptions, UniqueCallOptions, UniqueOptions } from './job/controls.ts';
 export {
   defineJob,
   type EnqueueDraft,
