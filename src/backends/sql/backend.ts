@@ -19,7 +19,6 @@ import type {
 } from '../../backend/types.ts';
 import { CapabilityNotSupportedError } from '../../errors.ts';
 import * as admin from './admin.ts';
-import { claimJobs } from './claim.ts';
 import { completeJobs, releaseClaims } from './complete.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
@@ -28,6 +27,7 @@ import { expireWaiting } from './expiry.ts';
 import { clearFinished, promoteScheduled, unblockJobs } from './maintenance.ts';
 import * as processes from './processes.ts';
 import * as recurring from './recurring.ts';
+import { UnsureClaims } from './unsure-claims.ts';
 
 const NUMERIC_ID = /^\d{1,18}$/;
 
@@ -50,6 +50,7 @@ export class SqlBackend implements Backend {
   readonly capabilities: Capabilities;
   readonly listen?: Backend['listen'];
   readonly #ctx: SqlContext;
+  readonly #claims: UnsureClaims;
   readonly #options: SqlBackendOptions;
 
   constructor(options: SqlBackendOptions) {
@@ -57,6 +58,7 @@ export class SqlBackend implements Backend {
     this.capabilities = options.capabilities;
     if (options.listen) this.listen = options.listen;
     this.#ctx = options.context;
+    this.#claims = new UnsureClaims(options.context);
     this.#options = options;
   }
 
@@ -86,7 +88,7 @@ export class SqlBackend implements Backend {
     processId: string;
     now: number;
   }): Promise<ClaimedJob[]> {
-    return claimJobs(this.#ctx, p);
+    return this.#claims.claim(p);
   }
 
   complete(p: { items: readonly Completion[]; now: number }): Promise<CompletionResult> {

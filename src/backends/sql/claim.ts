@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ClaimedJob, JobState } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
@@ -12,6 +11,8 @@ interface ClaimParams {
   readonly limit: number;
   readonly processId: string;
   readonly now: number;
+  /** The lease the claims get, chosen by the caller (see unsure-claims.ts). */
+  readonly lease: string;
 }
 
 /** What a claim reads back: the claimed job, and the controls settleClaims checks. */
@@ -27,7 +28,7 @@ type Row = Record<string, unknown>;
 export async function claimJobs(ctx: SqlContext, params: ClaimParams): Promise<ClaimedJob[]> {
   const { driver, d } = ctx;
   if (params.limit <= 0 || params.queues.length === 0) return [];
-  const lease = randomUUID();
+  const { lease } = params;
   // With data-modifying WITH, one pattern is one statement, atomic on its own: no transaction,
   // and an idle poll finds nothing and writes nothing.
   if (d.dataModifyingCte && params.queues.length === 1) {

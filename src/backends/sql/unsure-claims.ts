@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { ClaimedJob } from '../../backend/types.ts';
+import { BackendUnavailableError } from '../../errors.ts';
+import { claimJobs } from './claim.ts';
+import { releaseClaims } from './complete.ts';
+import type { SqlContext } from './context.ts';
+
+type ClaimParams = Omit<Parameters<typeof claimJobs>[1], 'lease'>;
+
+/**
+ * A claim whose connection was lost may have committed with its answer lost on the way: its
+ * jobs would stay claimed by this live process, run by nobody, until the process exits. So the
+ * lease is chosen before each claim, and the leases of claims that failed that way are given
+ * back (attempt and all, they never ran) before the next claim of this backend.
+ */
+export class UnsureClaims {
+  readonly #ctx: SqlContext;
+  /** lease → the process that claimed under it. */
+  readonly #unsure = new Map<string, string>();
+
+  constructor(ctx: SqlContext) {
+    this.#ctx = ctx;
+  }
+
+  async claim(params: ClaimParams): Promise<ClaimedJob[]> {
+    await this.#releaseUnsure(params.now);
+    const lease = randomUUID();
+    try {
+      return await claimJobs(this.#ctx, { ...params, lease });
+    } catch (error) {
+      if (error instanceof BackendUnavailableError) this.#unsure.set(lease, params.processId);
+      throw error;
+    }
+  }
+
+  async #releaseUnsure(now: number): Promise<void> {
+    if (this.#unsure.size === 0) return;
+    const { driver, d, t } = this.#ctx;
+    const unsure = [...this.#unsure];
+    const held = await driver.all<{ id: unknown; lease: string }>(
+      `SELECT id, lease FROM ${t.jobs} WHERE ${d.inList('process_id', 'text')} AND ${d.inList('lease', 'text')}`,
+      [
+        d.listParam([...new Set(unsure.map(([, processId]) => processId))], 'text'),
+        d.listParam(
+          unsure.map(([lease]) => lease),
+          'text',
+        ),
+      ],
+    );
+    await releaseClaims(
+      this.#ctx,
+      held.map((row) => ({ jobId: String(row.id), lease: row.lease })),
+      now,
+    );
+    for (const [lease] of unsure) this.#unsure.delete(lease);
+  }
+}
