@@ -1,19 +1,15 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postgresBackend } from '../../src/backends/postgres/index.ts';
 import { BackendUnavailableError } from '../../src/errors.ts';
 import { newJobs, T0 } from '../contract/helpers.ts';
-import { closeAdminPool, dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres.ts';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema, useCleanups } from '../support/postgres.ts';
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 
 const available = await serviceAvailable(POSTGRES);
 
 describe.skipIf(!available)('postgres: a claim committed whose answer was lost on the way', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  afterAll(closeAdminPool);
+  const cleanups = useCleanups();
 
   it('fails with BackendUnavailableError, and its jobs go back to ready (attempt given back) before the next claim', async () => {
     const schema = uniqueSchema();

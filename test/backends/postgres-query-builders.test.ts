@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import knex from 'knex';
 import { Kysely, sql as kyselySql, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postgresBackend } from '../../src/backends/postgres/index.ts';
 import {
   createConsoleLogger,
@@ -15,7 +15,7 @@ import {
   type PostgresTransaction,
   type Shigoto,
 } from '../../src/index.ts';
-import { closeAdminPool, dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres.ts';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema, useCleanups } from '../support/postgres.ts';
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
 
 const available = await serviceAvailable(POSTGRES);
@@ -84,11 +84,7 @@ function knexBuilder(): Builder {
 }
 
 describe.skipIf(!available)('postgres: enqueue inside a query builder’s transaction', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  afterAll(closeAdminPool);
+  const cleanups = useCleanups();
 
   async function setup(
     makeBuilder: () => Builder,

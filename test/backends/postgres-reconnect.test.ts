@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { postgresBackend } from '../../src/backends/postgres/index.ts';
 import {
   BackendUnavailableError,
@@ -9,13 +9,7 @@ import {
   defineJob,
   type Shigoto,
 } from '../../src/index.ts';
-import {
-  adminPool,
-  closeAdminPool,
-  dropSchema,
-  TEST_DATABASE_URL,
-  uniqueSchema,
-} from '../support/postgres.ts';
+import { adminPool, dropSchema, TEST_DATABASE_URL, uniqueSchema, useCleanups } from '../support/postgres.ts';
 import {
   type PrivatePostgres,
   privatePostgresUnavailable,
@@ -112,11 +106,7 @@ async function expectAllRanOnce(r: Rig, accepted: readonly string[]): Promise<vo
 }
 
 describe.skipIf(!available)('postgres: connections terminated by the server (pg_terminate_backend)', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  afterAll(closeAdminPool);
+  const cleanups = useCleanups();
 
   it('every connection of the worker killed twice mid-run: it reconnects, goes on, and every job ends finished once', async () => {
     const schema = uniqueSchema();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postgresBackend } from '../../src/backends/postgres/index.ts';
 import {
   CapabilityNotSupportedError,
@@ -11,7 +11,7 @@ import {
   type Shigoto,
   sqliteBackend,
 } from '../../src/index.ts';
-import { closeAdminPool, dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres.ts';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema, useCleanups } from '../support/postgres.ts';
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -21,11 +21,7 @@ const logger = createConsoleLogger({ level: 'silent' });
 const signup = defineJob({ name: 'tx.welcome', queue: 'mail', perform: (_: { user: string }) => undefined });
 
 describe.skipIf(!available)('postgres: enqueue inside the caller’s transaction', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  afterAll(closeAdminPool);
+  const cleanups = useCleanups();
 
   /** A migrated schema with its own table of users, a Shigoto on it, and what a listener hears. */
   async function setup(): Promise<{ shigoto: Shigoto; schema: string; pool: pg.Pool; heard: string[][] }> {

@@ -1,26 +1,16 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/types.ts';
 import { postgresBackend } from '../../src/backends/postgres/index.ts';
 import { createConsoleLogger, createShigoto, defineJob } from '../../src/index.ts';
 import { claim, enqueue, newJob, newJobs, processInfo, refOf, storedError, T0 } from '../contract/helpers.ts';
-import {
-  adminPool,
-  closeAdminPool,
-  dropSchema,
-  TEST_DATABASE_URL,
-  uniqueSchema,
-} from '../support/postgres.ts';
+import { adminPool, dropSchema, TEST_DATABASE_URL, uniqueSchema, useCleanups } from '../support/postgres.ts';
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
 
 const available = await serviceAvailable(POSTGRES);
 const DEADLINE = { timeout: 10_000, interval: 10 };
 
 describe.skipIf(!available)('postgres LISTEN/NOTIFY wake-ups', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  afterAll(closeAdminPool);
+  const cleanups = useCleanups();
 
   /** Backends on one fresh, migrated schema, each as another process would open it. */
   async function sharedSchema(count: number, applicationName = 'shigoto-test'): Promise<Backend[]> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll, afterEach } from 'vitest';
 import type { Backend } from '../../src/backend/types.ts';
 import { type PostgresBackendOptions, postgresBackend } from '../../src/backends/postgres/index.ts';
 
@@ -51,4 +52,17 @@ export function isolatedPostgres(options: Omit<PostgresBackendOptions, 'schema'>
       await dropSchema(schema);
     },
   };
+}
+
+/**
+ * For a describe block on PostgreSQL: returns a list that tests push cleanups to (run after
+ * each test, last pushed first), and closes the admin pool after the block.
+ */
+export function useCleanups(): Array<() => Promise<void>> {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(closeAdminPool);
+  return cleanups;
 }
