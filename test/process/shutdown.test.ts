@@ -154,7 +154,9 @@ await describeProcess('shigoto start: graceful and immediate stops', (harness) =
     const a = await h.startReady(h.writeConfig({ shutdown_timeout: 1 }, 'a'), {
       [SLOW_WORKER_STOP_ENV]: '1000',
     });
-    const { id } = await h.client.enqueue(work, { ms: 5000, ignoreAbort: true });
+    // Far longer than the stop (its process exits first): had it finished in a before that, its
+    // result would be dropped and the job run again in b (a slow start of b made that happen).
+    const { id } = await h.client.enqueue(work, { ms: 30_000, ignoreAbort: true });
     await waitForStarts(h, 1);
     const b = await h.startReady(h.writeConfig({}, 'b'), { [MAX_MS_ENV]: '50' });
     a.signal('SIGTERM');
