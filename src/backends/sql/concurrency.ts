@@ -132,7 +132,7 @@ export async function liveSlotHolders(
 
 /**
  * Frees the slots these jobs hold (only their own rows: a slot released twice, or taken over
- * after it expired, frees nothing), then unblocks waiting jobs of those keys as far as the
+ * after it expired, frees nothing), then unblocks waiting jobs of their keys as far as the
  * limits allow. Call it only for jobs whose transition passed its lease check.
  */
 export async function releaseSlots(
@@ -145,17 +145,56 @@ export async function releaseSlots(
   const keyed = places.filter((p) => p.concurrency);
   if (keyed.length === 0) return;
   const { d, t } = ctx;
-  await locks.lock(keyed.map((p) => p.concurrency!.key));
-  const freed = await tx.all<{ key: string }>(
-    `DELETE FROM ${t.slots} WHERE ${d.inList('job_id', 'bigint')} RETURNING key`,
-    [
-      d.listParam(
-        keyed.map((p) => p.id),
-        'bigint',
-      ),
-    ],
+  const keys = [...new Set(keyed.map((p) => p.concurrency!.key))];
+  const ids = d.listParam(
+    keyed.map((p) => p.id),
+    'bigint',
   );
-  if (freed.length > 0) await unblock(ctx, tx, locks, [...new Set(freed.map((row) => row.key))], now);
+  // Sent together (one round trip where statements are round trips), run in this order: the
+  // lock, the release, then the reads that decide who moves up.
+  const [, , line] = await Promise.all([
+    locks.lock(keys),
+    tx.run(`DELETE FROM ${t.slots} WHERE ${d.inList('job_id', 'bigint')}`, [ids]),
+    readLine(ctx, tx, keys, now),
+  ]);
+  await moveUp(ctx, tx, line, now);
+}
+
+/**
+ * Moves blocked jobs of `keys` to ready, by priority then FIFO, each taking a slot, while its
+ * key has fewer slots in use than its limit. Returns how many moved.
+ */
+export async function unblock(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  locks: KeyLocks,
+  keys: readonly string[],
+  now: number,
+): Promise<number> {
+  if (keys.length === 0) return 0;
+  const [, line] = await Promise.all([locks.lock(keys), readLine(ctx, tx, keys, now)]);
+  return moveUp(ctx, tx, line, now);
+}
+
+/** Each key's slots in use and the first job blocked on it. */
+interface Line {
+  readonly keys: readonly string[];
+  readonly used: ReadonlyMap<string, number>;
+  readonly firsts: readonly (readonly JobPlace[])[];
+}
+
+/** Read with the keys locked (issued right after the lock, in the same batch of statements). */
+async function readLine(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  keys: readonly string[],
+  now: number,
+): Promise<Line> {
+  const [used, firsts] = await Promise.all([
+    slotsInUse(ctx, tx, keys, now),
+    Promise.all(keys.map((key) => blockedOn(ctx, tx, key, 1))),
+  ]);
+  return { keys, used, firsts };
 }
 
 /** Up to `limit` jobs blocked on `key`, by priority then FIFO, with their controls. */
@@ -172,27 +211,14 @@ function blockedOn(ctx: SqlContext, tx: SqlExecutor, key: string, limit: number)
     .then((rows) => rows.map(toPlace));
 }
 
-/**
- * Moves blocked jobs of `keys` to ready, by priority then FIFO, each taking a slot, while its
- * key has fewer slots in use than its limit. Returns how many moved.
- */
-export async function unblock(
-  ctx: SqlContext,
-  tx: SqlExecutor,
-  locks: KeyLocks,
-  keys: readonly string[],
-  now: number,
-): Promise<number> {
-  if (keys.length === 0) return 0;
-  const { d, t } = ctx;
-  await locks.lock(keys);
-  const used = await slotsInUse(ctx, tx, keys, now);
+/** Moves up the jobs first in line while their keys have room; the keys are locked. */
+async function moveUp(ctx: SqlContext, tx: SqlExecutor, line: Line, now: number): Promise<number> {
   const picked: JobPlace[] = [];
   await Promise.all(
-    keys.map(async (key) => {
-      let inUse = used.get(key) ?? 0;
-      // The first in line says how many slots the key has; usually one, so one query.
-      const [first] = await blockedOn(ctx, tx, key, 1);
+    line.keys.map(async (key, k) => {
+      let inUse = line.used.get(key) ?? 0;
+      // The first in line says how many slots the key has; usually one, so nothing more to read.
+      const [first] = line.firsts[k]!;
       if (!first || inUse >= first.concurrency!.limit) return;
       const room = first.concurrency!.limit - inUse;
       for (const job of room === 1 ? [first] : await blockedOn(ctx, tx, key, room)) {
@@ -203,32 +229,25 @@ export async function unblock(
     }),
   );
   if (picked.length === 0) return 0;
+  const { d, t } = ctx;
   const ids = d.listParam(
     picked.map((p) => p.id),
     'bigint',
   );
-  // Taken by deleting their blocked rows: one that another transaction took (expired) is skipped.
-  const taken = new Set(
-    (
-      await tx.all<{ job_id: unknown }>(
-        `DELETE FROM ${t.blocked} WHERE ${d.inList('job_id', 'bigint')} RETURNING job_id`,
-        [ids],
-      )
-    ).map((row) => num(row.job_id)),
-  );
-  const moving = picked.filter((p) => taken.has(p.id));
-  await tx.run(`UPDATE ${t.jobs} SET state = 'ready' WHERE ${d.inList('id', 'bigint')}`, [
-    d.listParam(
-      moving.map((p) => p.id),
-      'bigint',
+  // Sent together. Blocked rows leave only under their key's lock (here, or expiring), so
+  // these are still there.
+  const [taken] = await Promise.all([
+    tx.run(`DELETE FROM ${t.blocked} WHERE ${d.inList('job_id', 'bigint')}`, [ids]),
+    tx.run(`UPDATE ${t.jobs} SET state = 'ready' WHERE ${d.inList('id', 'bigint')}`, [ids]),
+    insertSlots(
+      ctx,
+      tx,
+      picked.map((p) => ({ id: p.id, concurrency: p.concurrency! })),
+      now,
     ),
+    insertReady(ctx, tx, picked),
   ]);
-  await insertSlots(
-    ctx,
-    tx,
-    moving.map((p) => ({ id: p.id, concurrency: p.concurrency! })),
-    now,
-  );
-  await insertReady(ctx, tx, moving);
-  return moving.length;
+  if (taken !== picked.length)
+    throw new Error(`Blocked jobs left their line while it was locked (${taken} of ${picked.length})`);
+  return picked.length;
 }
