@@ -7,6 +7,7 @@ const suites: Record<string, string> = {
   pgboss: './peers/pgboss.ts',
   bullmq: './peers/bullmq.ts',
   compare: './compare.ts',
+  concurrency: './concurrency.ts',
 };
 const path = suites[suite];
 if (!path) {

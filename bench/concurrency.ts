@@ -1,0 +1,198 @@
+/**
+ * Concurrency limits and a burst of scheduled jobs, drained by two worker processes:
+ * - 10k jobs on 100 concurrency keys with limit 1 (each job's end unblocks the next of its key);
+ * - 10k scheduled jobs all due at the same second (a dispatcher in this process promotes them).
+ * Reports jobs/s and how long the last job waited past its due time.
+ * Run: npm run bench -- concurrency [--backend sqlite|postgres] [--jobs 10000] [--keys 100] [--threads 16] [--json]
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type Backend,
+  createShigoto,
+  defineJob,
+  postgresBackend,
+  type Shigoto,
+  sqliteBackend,
+} from 'shigoto';
+import { silentLogger } from '../src/util/logger.ts';
+import { argValue, printReport, type Result } from './common.ts';
+import { closeAdmin, databaseUrl, dropSchema, freshSchema, serverSettings } from './pg.ts';
+
+const WORKERS = 2;
+const threads = Number(argValue('--threads', '16'));
+/** What the children report when stopped: jobs run and the latest start time. */
+type ChildReport = { readonly runs: number; readonly lastStartAt: number };
+
+let runs = 0;
+let lastStartAt = 0;
+const noteRun = () => {
+  runs++;
+  lastStartAt = Math.max(lastStartAt, Date.now());
+};
+const keyed = defineJob({
+  name: 'Keyed',
+  concurrency: { key: (args: { key: number }) => args.key, limit: 1 },
+  perform: noteRun,
+});
+const timed = defineJob({ name: 'Timed', perform: (_args: { n: number }) => noteRun() });
+
+/** Where the queue lives: a SQLite file or a PostgreSQL schema, named the same way in every process. */
+function openBackend(where: string): Backend {
+  return where.startsWith('pg:')
+    ? postgresBackend({ connectionString: databaseUrl, schema: where.slice(3) })
+    : sqliteBackend({ path: where });
+}
+
+function client(where: string): Shigoto {
+  return createShigoto({ backend: openBackend(where), jobs: [keyed, timed], logger: silentLogger });
+}
+
+/** A worker process: runs jobs until told to stop, then reports. */
+async function runChild(where: string): Promise<void> {
+  const shigoto = client(where);
+  const runtime = await shigoto.work({
+    workers: [{ queues: ['*'], threads, bulkReadSize: threads, pollingIntervalMs: 5 }],
+    dispatcher: null,
+  });
+  process.send?.('started');
+  process.once('message', async () => {
+    await runtime.stop();
+    await shigoto.close();
+    process.send?.({ runs, lastStartAt } satisfies ChildReport, () => process.exit(0));
+  });
+}
+
+function startWorkers(where: string): Promise<ChildProcess[]> {
+  const file = fileURLToPath(import.meta.url);
+  return Promise.all(
+    Array.from({ length: WORKERS }, () => {
+      const child = fork(file, ['--child', where, '--threads', String(threads)], {
+        execArgv: ['--conditions=shigoto-source'],
+      });
+      return new Promise<ChildProcess>((resolve) => child.once('message', () => resolve(child)));
+    }),
+  );
+}
+
+async function stopWorkers(children: readonly ChildProcess[]): Promise<ChildReport[]> {
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<ChildReport>((resolve) => {
+          child.once('message', (report) => resolve(report as ChildReport));
+          child.send('stop');
+        }),
+    ),
+  );
+}
+
+async function waitUntilFinished(shigoto: Shigoto, total: number): Promise<number> {
+  for (;;) {
+    if ((await shigoto.jobs.counts()).finished >= total) return Date.now();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** 10k jobs on 100 keys, limit 1: enqueued first, then drained by the two workers. */
+async function limitedDrain(where: string, jobs: number, keys: number): Promise<Result[]> {
+  const shigoto = client(where);
+  await shigoto.migrate();
+  const enqueueStart = performance.now();
+  await shigoto.enqueueMany(
+    Array.from({ length: jobs }, (_, i) => ({ job: keyed, args: { key: i % keys } })),
+  );
+  const enqueueSeconds = (performance.now() - enqueueStart) / 1000;
+  const blocked = (await shigoto.jobs.counts()).blocked;
+  const children = await startWorkers(where);
+  const start = Date.now();
+  const end = await waitUntilFinished(shigoto, jobs);
+  const reports = await stopWorkers(children);
+  await shigoto.close();
+  check(reports, jobs);
+  return [
+    {
+      key: 'limited-enqueue',
+      scenario: `enqueue ${jobs} jobs on ${keys} concurrency keys, limit 1 (one call; ${blocked} blocked)`,
+      value: jobs / enqueueSeconds,
+      unit: 'jobs/s',
+    },
+    {
+      key: 'limited-drain',
+      scenario: `drain them with ${WORKERS} worker processes (threads ${threads} each)`,
+      value: jobs / ((end - start) / 1000),
+      unit: 'jobs/s',
+    },
+  ];
+}
+
+/** 10k jobs scheduled for one second: this process dispatches them, the two workers run them. */
+async function scheduledBurst(where: string, jobs: number): Promise<Result[]> {
+  const shigoto = client(where);
+  await shigoto.migrate();
+  const children = await startWorkers(where);
+  const dueAt = new Date(Date.now() + 3000);
+  await shigoto.enqueueMany(
+    Array.from({ length: jobs }, (_, n) => ({ job: timed, args: { n }, options: { waitUntil: dueAt } })),
+  );
+  const dispatcher = await shigoto.work({ workers: [], dispatcher: {} });
+  const end = await waitUntilFinished(shigoto, jobs);
+  await dispatcher.stop();
+  const reports = await stopWorkers(children);
+  await shigoto.close();
+  check(reports, jobs);
+  const lastStart = Math.max(...reports.map((r) => r.lastStartAt));
+  return [
+    {
+      key: 'burst-drain',
+      scenario: `${jobs} scheduled jobs due at one second: promoted and run (1 dispatcher, ${WORKERS} workers)`,
+      value: jobs / ((end - dueAt.getTime()) / 1000),
+      unit: 'jobs/s',
+    },
+    {
+      key: 'burst-last-wait',
+      scenario: 'the last of them started this long after its due time',
+      value: lastStart - dueAt.getTime(),
+      unit: 'ms',
+    },
+  ];
+}
+
+function check(reports: readonly ChildReport[], jobs: number): void {
+  const ran = reports.reduce((sum, r) => sum + r.runs, 0);
+  if (ran !== jobs) throw new Error(`the workers ran ${ran} jobs, expected ${jobs}`);
+}
+
+async function main(): Promise<void> {
+  const backend = argValue('--backend', 'sqlite');
+  const jobs = Number(argValue('--jobs', '10000'));
+  const keys = Number(argValue('--keys', '100'));
+  const places: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'shigoto-bench-concurrency-'));
+  const place = () => {
+    const where =
+      backend === 'postgres' ? `pg:${freshSchema('concurrency')}` : join(dir, `${places.length}.db`);
+    places.push(where);
+    return where;
+  };
+  try {
+    const settings = backend === 'postgres' ? await serverSettings() : 'SQLite (WAL, synchronous=normal)';
+    const results = [...(await limitedDrain(place(), jobs, keys)), ...(await scheduledBurst(place(), jobs))];
+    printReport({
+      system: `Shigoto ${backend}: concurrency limits and a scheduled burst`,
+      settings,
+      results,
+    });
+  } finally {
+    for (const where of places) if (where.startsWith('pg:')) await dropSchema(where.slice(3));
+    await closeAdmin();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const childOf = process.argv.indexOf('--child');
+if (childOf >= 0) await runChild(process.argv[childOf + 1]!);
+else await main();
