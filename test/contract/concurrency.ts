@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend, Completion, NewJob } from '../../src/backend/types.ts';
+import type { Completion, NewJob } from '../../src/backend/types.ts';
 import {
   claimAll,
   enqueue,
@@ -13,6 +13,7 @@ import {
   statesOf,
   storedError,
   T0,
+  withSiblings,
 } from './helpers.ts';
 import type { ContractContext } from './types.ts';
 
@@ -203,9 +204,7 @@ export function concurrencyContract(ctx: ContractContext): void {
     });
 
     it('never lets instances racing on one database exceed the limit', async () => {
-      const siblings = [ctx.sibling(), ctx.sibling()].filter((b): b is Backend => b !== null);
-      const backends = [ctx.backend, ...siblings];
-      try {
+      await withSiblings(ctx, async (backends) => {
         const ids = (
           await Promise.all(
             Array.from({ length: 24 }, (_, i) =>
@@ -229,9 +228,7 @@ export function concurrencyContract(ctx: ContractContext): void {
           );
         }
         expect(await statesOf(ctx.backend, ids)).toEqual(ids.map(() => 'finished'));
-      } finally {
-        await Promise.all(siblings.map((b) => b.close()));
-      }
+      });
     });
   });
 }

@@ -142,3 +142,19 @@ export function processInfo(overrides: Partial<ProcessInfo> = {}): ProcessInfo {
     ...overrides,
   };
 }
+
+/**
+ * Runs `race` with the current backend and, where instances can share storage, two more on it
+ * (as other processes would be); closes the extra ones afterwards.
+ */
+export async function withSiblings<T>(
+  ctx: { readonly backend: Backend; sibling(): Backend | null },
+  race: (backends: readonly Backend[]) => Promise<T>,
+): Promise<T> {
+  const siblings = [ctx.sibling(), ctx.sibling()].filter((b): b is Backend => b !== null);
+  try {
+    return await race([ctx.backend, ...siblings]);
+  } finally {
+    await Promise.all(siblings.map((b) => b.close()));
+  }
+}

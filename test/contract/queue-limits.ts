@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, NewJob, QueueLimits } from '../../src/backend/types.ts';
 import { QueueFullError } from '../../src/errors.ts';
-import { claimAll, newJob, newJobs, SECOND, T0 } from './helpers.ts';
+import { claimAll, newJob, newJobs, SECOND, T0, withSiblings } from './helpers.ts';
 import type { ContractContext } from './types.ts';
 
 const limitedTo = (key: string) => ({ concurrency: { key, limit: 1, durationMs: 600 * SECOND } });
@@ -85,9 +85,7 @@ export function queueLimitsContract(ctx: ContractContext): void {
     });
 
     it('instances racing on one queue never pass its limit', async () => {
-      const siblings = [ctx.sibling(), ctx.sibling()].filter((b): b is Backend => b !== null);
-      const backends = [ctx.backend, ...siblings];
-      try {
+      await withSiblings(ctx, async (backends) => {
         const results = await Promise.allSettled(
           Array.from({ length: 12 }, (_, i) =>
             enqueueWith({ perQueue: { q: 5 } }, [newJob({ queue: 'q' })], backends[i % backends.length]),
@@ -96,9 +94,7 @@ export function queueLimitsContract(ctx: ContractContext): void {
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
         for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(QueueFullError);
         expect(await waiting()).toBe(5);
-      } finally {
-        await Promise.all(siblings.map((b) => b.close()));
-      }
+      });
     });
   });
 }

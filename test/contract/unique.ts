@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend, Completion, JobState, NewJob, UniqueControl } from '../../src/backend/types.ts';
+import type { Completion, JobState, NewJob, UniqueControl } from '../../src/backend/types.ts';
 import { DuplicateJobError } from '../../src/errors.ts';
-import { claim, enqueue, mustGetJob, newJob, refOf, SECOND, statesOf, storedError, T0 } from './helpers.ts';
+import {
+  claim,
+  enqueue,
+  mustGetJob,
+  newJob,
+  refOf,
+  SECOND,
+  statesOf,
+  storedError,
+  T0,
+  withSiblings,
+} from './helpers.ts';
 import type { ContractContext } from './types.ts';
 
 const WAITING: readonly JobState[] = ['scheduled', 'ready', 'blocked'];
@@ -148,9 +159,7 @@ export function uniqueContract(ctx: ContractContext): void {
     });
 
     it('instances racing on one key store one job', async () => {
-      const siblings = [ctx.sibling(), ctx.sibling()].filter((b): b is Backend => b !== null);
-      const backends = [ctx.backend, ...siblings];
-      try {
+      await withSiblings(ctx, async (backends) => {
         const ids = (
           await Promise.all(
             Array.from({ length: 12 }, (_, i) => enqueue(backends[i % backends.length]!, [unique('race')])),
@@ -158,9 +167,7 @@ export function uniqueContract(ctx: ContractContext): void {
         ).flat();
         expect(new Set(ids).size).toBe(1);
         expect((await ctx.backend.countJobs()).ready).toBe(1);
-      } finally {
-        await Promise.all(siblings.map((b) => b.close()));
-      }
+      });
     });
   });
 }

@@ -16,13 +16,32 @@ function mostAtOnce(runs: readonly Execution[]): number {
   edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
   let alive = 0;
   let most = 0;
-  for (const edge of edges) most = Math.max(most, (alive += edge.delta));
+  for (const edge of edges) {
+    alive += edge.delta;
+    most = Math.max(most, alive);
+  }
   return most;
 }
 
 function runsOf(h: ServiceHarness, ids: readonly string[]): Execution[] {
   const wanted = new Set(ids);
   return executionsOf(h.ledger(), h.deaths).filter((run) => wanted.has(run.job));
+}
+
+/** Enqueues `count` Solo jobs of `ms` each, all on one key. */
+async function enqueueSolo(h: ServiceHarness, count: number, ms: number): Promise<string[]> {
+  const jobs = Array.from({ length: count }, () => ({ job: solo, args: { ms, key: 'k' } }));
+  return (await h.client.enqueueMany(jobs)).map((job) => job.id);
+}
+
+/** Waits until one of the jobs runs and returns that run. */
+async function firstRun(h: ServiceHarness, ids: readonly string[]): Promise<Execution> {
+  let first: Execution | undefined;
+  await h.waitFor(() => {
+    first = runsOf(h, ids).find((r) => r.outcome === 'open');
+    return first !== undefined;
+  }, 'the first job to start');
+  return first!;
 }
 
 await describeProcess('shigoto start: concurrency limits', (harness) => {
@@ -58,29 +77,21 @@ await describeProcess('shigoto start: concurrency limits', (harness) => {
       workers: [{ queues: ['*'], threads: 3, processes: 2, polling_interval: 0.02, bulk_read_size: 3 }],
     });
     const service = await h.startReady(config);
-    const accepted = (
-      await h.client.enqueueMany(
-        Array.from({ length: 4 }, () => ({ job: solo, args: { ms: 400, key: 'k' } })),
-      )
-    ).map((job) => job.id);
-    let first: Execution | undefined;
-    await h.waitFor(() => {
-      first = runsOf(h, accepted).find((r) => r.outcome === 'open');
-      return first !== undefined;
-    }, 'the first job to start');
-    h.kill9(first!.pid);
+    const accepted = await enqueueSolo(h, 4, 400);
+    const first = await firstRun(h, accepted);
+    h.kill9(first.pid);
     await h.waitForAllDone(accepted);
     service.signal('SIGTERM');
     expect((await h.waitForExit(service)).code, h.describe()).toBe(0);
     const report = await h.report(accepted);
-    h.expectClean(report, new Set([first!.job]));
+    h.expectClean(report, new Set([first.job]));
     const runs = runsOf(h, accepted).sort((x, y) => x.startedAt - y.startedAt);
     expect(mostAtOnce(runs), h.describe(report)).toBe(1);
     // Released by the supervisor with its slot, it is the next to run.
     expect(
       runs.slice(0, 2).map((r) => r.job),
       h.describe(report),
-    ).toEqual([first!.job, first!.job]);
+    ).toEqual([first.job, first.job]);
     await h.expectNothingLeft(config);
   });
 
@@ -103,17 +114,9 @@ await describeProcess('shigoto start: concurrency limits', (harness) => {
     const a = await h.startReady(configA);
     const b = await h.startReady(configB);
     const enqueuedAt = Date.now();
-    const accepted = (
-      await h.client.enqueueMany(
-        Array.from({ length: 5 }, () => ({ job: solo, args: { ms: 600, key: 'k' } })),
-      )
-    ).map((job) => job.id);
-    let first: Execution | undefined;
-    await h.waitFor(() => {
-      first = runsOf(h, accepted).find((r) => r.outcome === 'open');
-      return first !== undefined;
-    }, 'the first job to start');
-    const [victim, survivor, survivorConfig] = first!.instance === a.name ? [a, b, configB] : [b, a, configA];
+    const accepted = await enqueueSolo(h, 5, 600);
+    const first = await firstRun(h, accepted);
+    const [victim, survivor, survivorConfig] = first.instance === a.name ? [a, b, configB] : [b, a, configA];
     const killed = [victim.pid, ...(await h.childrenOf(victim)).map((c) => c.pid)];
     h.kill9Group(victim, killed);
     const killedAt = Date.now();
@@ -122,16 +125,16 @@ await describeProcess('shigoto start: concurrency limits', (harness) => {
     survivor.signal('SIGTERM');
     expect((await h.waitForExit(survivor)).code, h.describe()).toBe(0);
     const report = await h.report(accepted);
-    h.expectClean(report, new Set([first!.job]));
+    h.expectClean(report, new Set([first.job]));
     const runs = runsOf(h, accepted);
     expect(mostAtOnce(runs), h.describe(report)).toBe(1);
     // The first follower waited for the slot's duration, not for the dead host to be pruned.
-    const follower = runs.filter((r) => r.job !== first!.job).sort((x, y) => x.startedAt - y.startedAt)[0]!;
+    const follower = runs.filter((r) => r.job !== first.job).sort((x, y) => x.startedAt - y.startedAt)[0]!;
     expect(follower.startedAt, h.describe(report)).toBeGreaterThanOrEqual(enqueuedAt + SOLO_DURATION_MS);
     expect(follower.startedAt, h.describe(report)).toBeLessThan(killedAt + aliveThresholdMs);
     // The killed job ran again once its host was pruned, and finished.
     expect(
-      runs.filter((r) => r.job === first!.job && r.outcome === 'finished'),
+      runs.filter((r) => r.job === first.job && r.outcome === 'finished'),
       h.describe(report),
     ).toHaveLength(1);
     await h.expectNothingLeft(survivorConfig);
