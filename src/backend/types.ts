@@ -128,6 +128,8 @@ export interface ClaimedJob {
   readonly enqueuedAt: number;
   /** Fencing token: every later transition of this claim must present it. */
   readonly lease: string;
+  /** Not started by then, it must not run: complete it as `expired` instead. */
+  readonly expiresAt: number | null;
 }
 
 export interface ClaimRef {
@@ -142,7 +144,9 @@ export type Completion =
   /** Runs again at runAt; the attempt stays counted. */
   | (ClaimRef & { readonly outcome: 'retry'; readonly runAt: number; readonly error: StoredError | null })
   /** Runs again at runAt; the attempt is given back. */
-  | (ClaimRef & { readonly outcome: 'snooze'; readonly runAt: number });
+  | (ClaimRef & { readonly outcome: 'snooze'; readonly runAt: number })
+  /** Reached its expiry before it started: it ends expired, never run; the attempt is given back. */
+  | (ClaimRef & { readonly outcome: 'expired' });
 
 export interface CompletionResult {
   /** Job ids whose lease no longer matched: the transition was refused (fenced). */

@@ -31,6 +31,8 @@ export async function executeJob(
   controller: AbortController,
 ): Promise<Completion> {
   const ref = { jobId: job.id, lease: job.lease };
+  // A job claimed in time may wait in the worker before it starts: past its expiry, it never runs.
+  if (job.expiresAt !== null && deps.now() >= job.expiresAt) return { ...ref, outcome: 'expired' };
   const definition = deps.registry.find(job.name);
   if (!definition) {
     const error = new UnknownJobError(job.name, deps.registry.names());

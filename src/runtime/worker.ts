@@ -213,6 +213,12 @@ async function settleWithin(
   return runs.filter((r) => ended.has(r));
 }
 
+const COMPLETION_LOG = {
+  snooze: 'Snoozed',
+  discarded: 'Discarded',
+  expired: 'Expired before it started',
+} as const;
+
 function logCompletion(logger: Logger, job: ClaimedJob, completion: Completion, ms: number): void {
   const fields = {
     job: job.name,
@@ -230,5 +236,5 @@ function logCompletion(logger: Logger, job: ClaimedJob, completion: Completion, 
       error: completion.error?.message,
       at: new Date(completion.runAt).toISOString(),
     });
-  } else logger.info(completion.outcome === 'snooze' ? 'Snoozed' : 'Discarded', fields);
+  } else logger.info(COMPLETION_LOG[completion.outcome], fields);
 }

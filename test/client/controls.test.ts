@@ -9,6 +9,7 @@ import {
   type JobOptions,
   QueueFullError,
 } from '../../src/index.ts';
+import { executeJob } from '../../src/runtime/executor.ts';
 import { useHarness } from '../support/shigoto-harness.ts';
 
 const harness = useHarness();
@@ -204,6 +205,30 @@ describe('expiry', () => {
     await h.work();
     await h.waitForState(now.id, 'expired');
     expect((await h.shigoto.jobs.counts()).expired).toBe(1);
+  });
+
+  it('a job claimed in time but about to start after its expiry is not run', async () => {
+    let ran = false;
+    const late = defineJob({ name: 'Late', expiresIn: '1m', perform: () => void (ran = true) });
+    const h = await harness({ jobs: [late] });
+    await h.shigoto.enqueue(late, {});
+    const [claimed] = await h.shigoto.backend.claim({
+      queues: ['*'],
+      limit: 1,
+      processId: 'p',
+      now: h.now(),
+    });
+    h.advance(2 * MINUTE);
+    const { registry, codecs, logger } = h.shigoto;
+    const completion = await executeJob(
+      { registry, codecs, logger, middleware: [], now: h.now },
+      claimed!,
+      new AbortController(),
+    );
+    expect(completion).toEqual({ jobId: claimed!.id, lease: claimed!.lease, outcome: 'expired' });
+    expect(ran).toBe(false);
+    await h.shigoto.backend.complete({ items: [completion], now: h.now() });
+    expect(await h.shigoto.jobs.get(claimed!.id)).toMatchObject({ state: 'expired', attempts: 0 });
   });
 
   it('refuses a zero expiresIn per call', async () => {

@@ -86,6 +86,17 @@ export function expiryContract(ctx: ContractContext): void {
       expect(await statesOf(ctx.backend, [first!, next!])).toEqual(['expired', 'ready']);
     });
 
+    it('a claim completed as expired (held too long before it started) frees its slot', async () => {
+      const [first, next] = await enqueue(ctx.backend, [
+        expiring(10, limitedTo('k')),
+        newJob(limitedTo('k')),
+      ]);
+      const [job] = await claimAll(ctx.backend, ['x'], { now: at(9) });
+      expect(job).toMatchObject({ id: first, expiresAt: at(10) });
+      await ctx.backend.complete({ items: [{ ...refOf(job!), outcome: 'expired' }], now: at(10) });
+      expect(await statesOf(ctx.backend, [first!, next!])).toEqual(['expired', 'ready']);
+    });
+
     it('a retry due after the expiry expires instead of running', async () => {
       const [id] = await enqueue(ctx.backend, [expiring(10)]);
       const [job] = await claimAll(ctx.backend, ['x'], { now: at(1) });

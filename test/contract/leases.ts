@@ -68,6 +68,11 @@ const OUTCOMES: readonly OutcomeCase[] = [
     expected: { state: 'ready', attempts: 0, processId: null },
   },
   {
+    label: 'expired before it started (attempt given back)',
+    completion: (ref) => ({ ...ref, outcome: 'expired' }),
+    expected: { state: 'expired', finishedAt: NOW, attempts: 0, processId: null },
+  },
+  {
     label: 'snoozed later (attempt given back)',
     completion: (ref) => ({ ...ref, outcome: 'snooze', runAt: LATER }),
     expected: { state: 'scheduled', runAt: LATER, attempts: 0, processId: null },

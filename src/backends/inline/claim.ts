@@ -42,6 +42,7 @@ export function claimJobs(
       attempts: job.attempts,
       enqueuedAt: job.enqueuedAt,
       lease,
+      expiresAt: job.expiresAt,
     };
   });
 }

@@ -69,6 +69,12 @@ function applyCompletion(
       job.lastError = error;
       endJob(state, job, 'failed', now);
       return;
+    case 'expired':
+      endClaim(job);
+      job.finishedAt = now;
+      job.attempts -= 1;
+      endJob(state, job, 'expired', now);
+      return;
     case 'retry':
     case 'snooze': {
       // The run ended: its slot goes, and the job takes one again like a new job.

@@ -1,4 +1,5 @@
 import type { ClaimedJob, JobState } from '../../backend/types.ts';
+import { KeyLocks } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { expireClaims } from './expiry.ts';
@@ -15,8 +16,8 @@ interface ClaimParams {
   readonly lease: string;
 }
 
-/** What a claim reads back: the claimed job, and the controls settleClaims checks. */
-const CLAIM_RETURNING = `${CLAIM_COLUMNS}, expires_at, unique_states`;
+/** What a claim reads back: the claimed job, and the unique states settleClaims checks. */
+const CLAIM_RETURNING = `${CLAIM_COLUMNS}, unique_states`;
 
 type Row = Record<string, unknown>;
 
@@ -73,6 +74,7 @@ async function settleClaims(
   await expireClaims(
     ctx,
     tx,
+    new KeyLocks(ctx, tx, now),
     expired.map((row) => ({ jobId: String(row.id), lease })),
     now,
   );

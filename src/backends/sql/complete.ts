@@ -3,6 +3,7 @@ import { KeyLocks, releaseSlots } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { ColumnType } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
+import { expireClaims } from './expiry.ts';
 import { readyOrBlocked } from './make-ready.ts';
 import { insertScheduled, type JobPlace, PLACE_COLUMNS, toPlace } from './transitions.ts';
 import { releaseUniqueKeys } from './unique.ts';
@@ -187,6 +188,7 @@ async function applyRound(
   await releaseUniqueKeys(ctx, tx, finished, 'finished');
   await releaseUniqueKeys(ctx, tx, discarded, 'discarded');
   await releaseUniqueKeys(ctx, tx, failed, 'failed');
+  const expired = await expireClaims(ctx, tx, locks, of('expired'), now);
   const requeued = await requeue(
     ctx,
     tx,
@@ -201,7 +203,9 @@ async function applyRound(
     now,
     true,
   );
-  return new Set([...finished, ...discarded, ...failed, ...requeued].map((place) => String(place.id)));
+  return new Set(
+    [...finished, ...discarded, ...failed, ...expired, ...requeued].map((place) => String(place.id)),
+  );
 }
 
 /**

@@ -3,7 +3,7 @@ import { KeyLocks, releaseSlots } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { num } from './rows.ts';
-import { PLACE_COLUMNS, toPlace } from './transitions.ts';
+import { type JobPlace, PLACE_COLUMNS, toPlace } from './transitions.ts';
 import { releaseUniqueKeys } from './unique.ts';
 
 /** What a job's row becomes when it expires: ended, its expiry cleared (so the sweep skips it). */
@@ -58,16 +58,18 @@ async function takeStateRows(
 }
 
 /**
- * Ends claims of jobs found expired as they were claimed: they never run, and the attempt
- * the claim counted is given back. Guarded by the lease like any transition of a claim.
+ * Ends claims of jobs that reached their expiry before they started (found so by the claim,
+ * or by the worker about to run them): they never run, and the attempt the claim counted is
+ * given back. Guarded by the lease like any transition of a claim. Returns the jobs changed.
  */
 export async function expireClaims(
   ctx: SqlContext,
   tx: SqlExecutor,
+  locks: KeyLocks,
   claims: readonly ClaimRef[],
   now: number,
-): Promise<void> {
-  if (claims.length === 0) return;
+): Promise<JobPlace[]> {
+  if (claims.length === 0) return [];
   const { d, t } = ctx;
   const src = d.rowSource(['bigint', 'text']);
   const places = (
@@ -77,6 +79,7 @@ export async function expireClaims(
       [now, ...src.params(claims.map((c) => [d.idParam(c.jobId), c.lease]))],
     )
   ).map(toPlace);
-  await releaseSlots(ctx, tx, new KeyLocks(ctx, tx, now), places, now);
+  await releaseSlots(ctx, tx, locks, places, now);
   await releaseUniqueKeys(ctx, tx, places, 'expired');
+  return places;
 }

@@ -45,7 +45,7 @@ export function toJobRecord(row: Record<string, unknown>): JobRecord {
   };
 }
 
-export const CLAIM_COLUMNS = 'id, name, queue, priority, args, metadata, attempts, enqueued_at';
+export const CLAIM_COLUMNS = 'id, name, queue, priority, args, metadata, attempts, enqueued_at, expires_at';
 
 export function toClaimedJob(row: Record<string, unknown>, lease: string): ClaimedJob {
   return {
@@ -58,6 +58,7 @@ export function toClaimedJob(row: Record<string, unknown>, lease: string): Claim
     attempts: num(row.attempts),
     enqueuedAt: num(row.enqueued_at),
     lease,
+    expiresAt: numOrNull(row.expires_at),
   };
 }
 
