@@ -12,6 +12,8 @@ export interface PlanDeps {
   readonly registry: JobRegistry;
   readonly codecs: CodecRegistry;
   readonly maxPayloadBytes: number;
+  /** The slot duration of concurrency options that set none (default_concurrency_control_period). */
+  readonly concurrencyDurationMs?: number;
   /** The app module's exports, which `command:` tasks name. */
   readonly exports: object;
 }

@@ -29,7 +29,13 @@ export interface SchedulerRoleDeps {
 export function startSchedulerRole({ config, shigoto, exports, logger, onError }: SchedulerRoleDeps) {
   const { file, plan } = loadRecurringSetup(
     { path: config.scheduler.recurringScheduleFile ?? undefined },
-    { registry: shigoto.registry, codecs: shigoto.codecs, maxPayloadBytes: config.maxPayloadBytes, exports },
+    {
+      registry: shigoto.registry,
+      codecs: shigoto.codecs,
+      maxPayloadBytes: config.maxPayloadBytes,
+      concurrencyDurationMs: config.defaultConcurrencyControlPeriodMs,
+      exports,
+    },
   );
   const scheduler = new Scheduler(
     { backend: shigoto.backend, now: Date.now, logger, onError, buildJob: plan.buildJob },
