@@ -2,6 +2,7 @@ import type { Backend, ClaimedJob, Completion } from '../backend/types.ts';
 import type { Logger } from '../util/logger.ts';
 import { type ExecutorDeps, executeJob } from './executor.ts';
 import { Poller } from './poller.ts';
+import { Prefetch } from './prefetch.ts';
 
 export interface WorkerOptions {
   /** Exact names, "*" or "prefix*", in priority order. */
@@ -10,7 +11,7 @@ export interface WorkerOptions {
   readonly threads: number;
   /** Sleep between polls when there was nothing to do. */
   readonly pollingIntervalMs: number;
-  /** Most jobs fetched by one claim. */
+  /** Most jobs fetched by one claim, and most jobs held claimed ahead of the free threads. */
   readonly bulkReadSize: number;
 }
 
@@ -32,8 +33,11 @@ interface Running {
 }
 
 /**
- * Claims jobs into free slots and runs them; completions are written in batches.
- * Stopping: stop claiming, let running jobs finish (up to a timeout), then give the rest back.
+ * Claims jobs into free slots and runs them; completions are written in batches. While jobs
+ * finish quickly it claims ahead (see Prefetch), so a freed slot starts the next job without
+ * waiting for the database, and claims come in batches worth their round trip.
+ * Stopping: stop claiming, give back what was claimed ahead, let running jobs finish (up to a
+ * timeout), then give the rest back.
  */
 export class Worker {
   readonly #deps: WorkerDeps;
@@ -41,6 +45,8 @@ export class Worker {
   readonly #poller: Poller;
   /** Keyed by claim (job id and lease). */
   readonly #running = new Map<string, Running>();
+  readonly #prefetch: Prefetch;
+  #stopping = false;
   #pending: Completion[] = [];
   #flushing: Promise<void> | undefined;
   #flushScheduled = false;
@@ -49,6 +55,7 @@ export class Worker {
   constructor(deps: WorkerDeps, options: WorkerOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#prefetch = new Prefetch(options.bulkReadSize);
     this.#poller = new Poller(() => this.#poll(), deps.onError);
   }
 
@@ -70,12 +77,18 @@ export class Worker {
   }
 
   /**
-   * Graceful stop: no new claims; running jobs get `timeoutMs` to finish (or until quit());
+   * Graceful stop: no new claims, and jobs claimed ahead go back at once (never started, so
+   * their attempt is given back); running jobs get `timeoutMs` to finish (or until quit());
    * what is still running then is aborted and released back to ready. Resolves with the number
    * of runs that ignored the abort: they keep their claims (see #releaseRunning).
    */
   async stop(timeoutMs: number): Promise<number> {
+    this.#stopping = true;
     await this.#poller.stop();
+    // On failure they stay claimed by this process, and go back when it deregisters or is pruned.
+    await this.#release(this.#prefetch.takeAll(), 'Released jobs claimed ahead back to their queues').catch(
+      this.#deps.onError,
+    );
     await settleWithin([...this.#running.values()], timeoutMs, this.#quit.promise);
     const stillRunning = await this.#releaseRunning();
     await this.#flushUntilEmpty();
@@ -88,17 +101,45 @@ export class Worker {
   }
 
   async #poll(): Promise<number> {
-    const free = this.#options.threads - this.#running.size;
-    if (free <= 0) return Number.POSITIVE_INFINITY; // a finishing job wakes us
-    const limit = Math.min(free, this.#options.bulkReadSize);
+    const stale = this.#prefetch.takeStale();
+    try {
+      await this.#release(stale, 'Gave back jobs claimed ahead that waited too long');
+    } catch (error) {
+      this.#prefetch.add(stale); // still ours: they run here after all
+      throw error;
+    }
+    const limit = this.#claimLimit();
+    if (limit === 0) return this.#prefetch.msUntilStale(); // a finishing job wakes us
     const jobs = await this.#deps.backend.claim({
       queues: this.#options.queues,
       limit,
       processId: this.#deps.processId,
       now: this.#deps.now(),
     });
-    for (const job of jobs) this.#run(job);
+    this.#prefetch.add(jobs);
+    if (!this.#stopping) this.#startFromPrefetch(); // else stop() gives them back
     return jobs.length === limit ? 0 : this.#options.pollingIntervalMs;
+  }
+
+  /**
+   * How many jobs to claim now: room up to the threads plus the prefetch target, once that room
+   * is a batch worth a round trip (half the target) or a thread has nothing to run; else 0.
+   */
+  #claimLimit(): number {
+    const held = this.#running.size + this.#prefetch.size;
+    const target = this.#prefetch.target;
+    const room = this.#options.threads + target - held;
+    const idleThread = held < this.#options.threads;
+    if (room <= 0 || (!idleThread && room < target / 2)) return 0;
+    return Math.min(room, this.#options.bulkReadSize);
+  }
+
+  #startFromPrefetch(): void {
+    while (this.#running.size < this.#options.threads) {
+      const job = this.#prefetch.next();
+      if (!job) return;
+      this.#run(job);
+    }
   }
 
   #run(job: ClaimedJob): void {
@@ -112,19 +153,28 @@ export class Worker {
         if (!this.#running.delete(key)) return;
         this.#queueCompletion(completion);
         logCompletion(this.#deps.logger, job, completion, performance.now() - startedAt);
+        this.#finished();
       },
       (error) => {
         // executeJob never throws; if it does, the claim stays and is released on stop or prune.
         this.#running.delete(key);
         this.#deps.onError(error);
+        this.#finished();
       },
     );
     this.#running.set(key, { job, controller, done });
   }
 
+  /** A slot freed: start the next job claimed ahead, and claim more if there is room for a batch. */
+  #finished(): void {
+    this.#prefetch.finished();
+    if (this.#stopping) return;
+    this.#startFromPrefetch();
+    if (this.#claimLimit() > 0) this.#poller.wake();
+  }
+
   #queueCompletion(completion: Completion): void {
     this.#pending.push(completion);
-    this.#poller.wake();
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setImmediate(() => {
@@ -189,12 +239,21 @@ export class Worker {
     this.#running.clear(); // what they return now is dropped: the claim goes back instead
     for (const r of running) r.controller.abort(new Error('Worker is shutting down'));
     const ended = await settleWithin(running, ABORT_GRACE_MS);
+    await this.#release(
+      ended.map((r) => r.job),
+      'Released running jobs back to their queues',
+    );
+    return running.length - ended.length;
+  }
+
+  /** Gives claims back to ready with their attempt (they did not run, or were cut short). */
+  async #release(jobs: readonly ClaimedJob[], message: string): Promise<void> {
+    if (jobs.length === 0) return;
     const released = await this.#deps.backend.release({
-      items: ended.map((r) => ({ jobId: r.job.id, lease: r.job.lease })),
+      items: jobs.map((job) => ({ jobId: job.id, lease: job.lease })),
       now: this.#deps.now(),
     });
-    this.#deps.logger.info('Released running jobs back to their queues', { released });
-    return running.length - ended.length;
+    this.#deps.logger.info(message, { released });
   }
 }
 
