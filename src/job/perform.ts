@@ -16,6 +16,9 @@ export async function performWithCallbacks(
   middleware: readonly Middleware[],
   controller: AbortController,
 ): Promise<unknown> {
+  // Nothing around, before or after perform (the usual case): no chain of closures per run.
+  const bare = middleware.length === 0 && !job.aroundPerform && !job.beforePerform && !job.afterPerform;
+  if (bare && job.timeoutMs === undefined) return job.perform(args, ctx);
   const arounds = [...middleware.flatMap((m) => asList(m.aroundPerform)), ...asList(job.aroundPerform)];
   const run = compose<unknown, unknown>(
     arounds.map((around) => (a, next) => around(a, ctx, next)),

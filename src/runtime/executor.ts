@@ -42,6 +42,7 @@ export async function executeJob(
   let ctx: JobContext;
   try {
     args = checkArgs(definition, deps.codecs.parse(job.args), PayloadDecodeError);
+    let logger: Logger | undefined;
     ctx = {
       id: job.id,
       name: job.name,
@@ -51,7 +52,11 @@ export async function executeJob(
       enqueuedAt: new Date(job.enqueuedAt),
       metadata: parseMetadata(job.metadata),
       signal: controller.signal,
-      logger: childLogger(deps.logger, { job: job.name, jobId: job.id }),
+      // Made when a job first logs: most never do.
+      get logger() {
+        logger ??= childLogger(deps.logger, { job: job.name, jobId: job.id });
+        return logger;
+      },
     };
   } catch (error) {
     return { ...ref, outcome: 'failed', error: toStoredError(error, job.attempts, deps.now()) };
