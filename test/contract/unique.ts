@@ -71,6 +71,12 @@ export function uniqueContract(ctx: ContractContext): void {
       expect((await ctx.backend.countJobs()).ready).toBe(1);
     });
 
+    it('lists the duplicates of a big call in input order', async () => {
+      const jobs = Array.from({ length: 12 }, (_, i) => unique(i < 2 ? 'held' : `k${i % 3}`));
+      const ids = await enqueue(ctx.backend, jobs);
+      expect(ids.duplicates).toEqual([1, 5, 6, 7, 8, 9, 10, 11]);
+    });
+
     it('reports no duplicates when there are none', async () => {
       const ids = await enqueue(ctx.backend, [unique('a'), unique('b')]);
       expect(ids.duplicates).toBeUndefined();

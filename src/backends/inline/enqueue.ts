@@ -55,7 +55,9 @@ export function enqueueJobs(
     if (!holder) return ids.get(i)!;
     return 'id' in holder ? holder.id : ids.get(holder.index)!;
   });
-  return duplicates.size === 0 ? result : Object.assign(result, { duplicates: [...duplicates.keys()] });
+  return duplicates.size === 0
+    ? result
+    : Object.assign(result, { duplicates: [...duplicates.keys()].sort((a, b) => a - b) });
 }
 
 /** Jobs whose unique key is held (by a stored job whose period has not ended, or earlier in the call). */

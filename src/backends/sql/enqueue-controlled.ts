@@ -85,7 +85,7 @@ export async function enqueueControlled(
     });
     return duplicates.size === 0
       ? result
-      : Object.assign(result, { duplicates: [...duplicates.keys()].sort() });
+      : Object.assign(result, { duplicates: [...duplicates.keys()].sort((a, b) => a - b) });
   };
   return into ? run(into) : ctx.driver.transaction(run);
 }
