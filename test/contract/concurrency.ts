@@ -195,6 +195,24 @@ export function concurrencyContract(ctx: ContractContext): void {
       expect(await ctx.backend.unblockJobs({ now: T0 + DURATION, limit: 0 })).toBe(0);
     });
 
+    it('dispatchers racing on maintenance unblock no more than the limit', async () => {
+      const ids = await enqueue(
+        ctx.backend,
+        [1, 2, 3, 4, 5, 6].map(() => limited('a', 2)),
+      );
+      await claimAll(ctx.backend);
+      const after = T0 + DURATION + SECOND;
+      await withSiblings(ctx, async (backends) => {
+        const unblocked = await Promise.all(
+          [...backends, ...backends].map((b) => b.unblockJobs({ now: after, limit: 100 })),
+        );
+        expect(unblocked.reduce((sum, n) => sum + n, 0)).toBe(2);
+      });
+      const states = await statesOf(ctx.backend, ids);
+      expect(states.filter((s) => s === 'ready')).toHaveLength(2);
+      expect(states.filter((s) => s === 'blocked')).toHaveLength(2);
+    });
+
     it('a bulk enqueue gives slots in input order, key by key', async () => {
       const jobs = Array.from({ length: 12 }, (_, i) => limited(i % 2 ? 'odd' : 'even', 2));
       const ids = await enqueue(ctx.backend, jobs);
