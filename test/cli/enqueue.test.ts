@@ -31,7 +31,14 @@ describe('shigoto enqueue', () => {
       '--priority',
       '-5',
     ]);
-    expect(enqueued).toEqual({ id: '1', name: 'Greet', queue: 'urgent', priority: -5, runAt: null, duplicate: false });
+    expect(enqueued).toEqual({
+      id: '1',
+      name: 'Greet',
+      queue: 'urgent',
+      priority: -5,
+      runAt: null,
+      duplicate: false,
+    });
     expect(await (await cli.client()).jobs.get('1')).toMatchObject({ queue: 'urgent', priority: -5 });
   });
 

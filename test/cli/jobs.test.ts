@@ -81,7 +81,10 @@ describe('shigoto jobs list', () => {
   });
 
   it.each([
-    [['--state', 'done'], 'Allowed choices are scheduled, ready, blocked, claimed, finished, failed, discarded, expired.'],
+    [
+      ['--state', 'done'],
+      'Allowed choices are scheduled, ready, blocked, claimed, finished, failed, discarded, expired.',
+    ],
     [['--limit', '0'], '--limit must be a whole number from 1 to 1000'],
     [['--limit', '1001'], '--limit must be a whole number from 1 to 1000'],
   ])('rejects %j with exit 2', async (filters, message) => {

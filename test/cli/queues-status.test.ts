@@ -112,7 +112,9 @@ describe('shigoto status', () => {
     expect(stdout).toContain(`Backend: sqlite ${cli.dbPath}\n`);
     expect(stdout).toContain('Processes:\n(no live processes: is `shigoto start` running?)\n');
     expect(stdout).toMatch(/Queues:\nQUEUE\s+STATE\s+READY\s+LATENCY\ngreetings\s+active\s+1\s+\d+s\n/);
-    expect(stdout).toContain('Jobs: scheduled 0, ready 1, blocked 0, claimed 0, finished 0, failed 0, discarded 0, expired 0\n');
+    expect(stdout).toContain(
+      'Jobs: scheduled 0, ready 1, blocked 0, claimed 0, finished 0, failed 0, discarded 0, expired 0\n',
+    );
   });
 
   it('lists a live process, and --json has the same facts', async () => {

@@ -209,7 +209,13 @@ describe('expiry', () => {
 
   it('a job claimed in time but about to start after its expiry is not run', async () => {
     let ran = false;
-    const late = defineJob({ name: 'Late', expiresIn: '1m', perform: () => void (ran = true) });
+    const late = defineJob({
+      name: 'Late',
+      expiresIn: '1m',
+      perform: () => {
+        ran = true;
+      },
+    });
     const h = await harness({ jobs: [late] });
     await h.shigoto.enqueue(late, {});
     const [claimed] = await h.shigoto.backend.claim({
