@@ -47,6 +47,8 @@ export class Worker {
   readonly #running = new Map<string, Running>();
   readonly #prefetch: Prefetch;
   #stopping = false;
+  /** The last claim came back short: the queues looked empty, so a finishing job need not poll. */
+  #drained = false;
   #pending: Completion[] = [];
   #flushing: Promise<void> | undefined;
   #flushScheduled = false;
@@ -73,6 +75,7 @@ export class Worker {
 
   /** Something may be ready: poll now instead of after the interval. */
   wake(): void {
+    this.#drained = false;
     this.#poller.wake();
   }
 
@@ -118,7 +121,8 @@ export class Worker {
     });
     this.#prefetch.add(jobs);
     if (!this.#stopping) this.#startFromPrefetch(); // else stop() gives them back
-    return jobs.length === limit ? 0 : this.#options.pollingIntervalMs;
+    this.#drained = jobs.length < limit;
+    return this.#drained ? this.#options.pollingIntervalMs : 0;
   }
 
   /**
@@ -170,7 +174,7 @@ export class Worker {
     this.#prefetch.finished();
     if (this.#stopping) return;
     this.#startFromPrefetch();
-    if (this.#claimLimit() > 0) this.#poller.wake();
+    if (!this.#drained && this.#claimLimit() > 0) this.#poller.wake();
   }
 
   #queueCompletion(completion: Completion): void {
@@ -214,7 +218,9 @@ export class Worker {
         this.#flushing = undefined;
         // After a failure only the timer retries, so a database outage is not hammered.
         if (!written) return;
-        this.#poller.wake(); // retries due now became ready with this write
+        // Retries due now, and jobs a finished one unblocked, became ready with this write;
+        // a backend with cross-process wake-ups announces them to every worker (us too).
+        if (!this.#deps.backend.capabilities.crossProcessWakeups) this.#poller.wake();
         if (this.#pending.length > 0) void this.#flush();
       });
     return this.#flushing;
