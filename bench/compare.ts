@@ -3,7 +3,7 @@
  * process each, nothing shared), `--runs` times in turn, and prints one table of medians with the
  * spread, then the targets of the issues against those medians.
  * Run: npm run bench -- compare [--runs 3] [--systems sqlite,postgres,graphile,pgboss,bullmq]
- *      [--jobs 100000] [--backlog 1000000] [--threads 64] (other options go to every suite)
+ *      [--jobs 100000] [--backlog 1000000] [--threads 10] [--bulk-read 500] (other options go to every suite)
  */
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * Shigoto on PostgreSQL through the shared scenarios, each run in a fresh schema dropped afterwards.
- * Run: npm run bench -- postgres [--jobs 100000] [--threads 64] [--backlog 1000000] [--url postgres://...]
+ * Run: npm run bench -- postgres [--jobs 100000] [--threads 10] [--bulk-read 500] [--backlog 1000000] [--url postgres://...]
  */
 import { postgresBackend } from 'shigoto';
 import { analyzeSchema, closeAdmin, databaseUrl, dropSchema, freshSchema, serverSettings } from './pg.ts';

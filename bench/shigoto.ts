@@ -11,10 +11,13 @@ export interface BenchBackend {
   readonly analyze?: () => Promise<void>;
 }
 
-/** `--threads N` (default 64): the worker's async slots; `--bulk-read N` (default N threads). */
+/**
+ * `--threads N` (default 10) and `--bulk-read N` (default 500): the worker's async slots and
+ * claim batch, as graphile-worker's concurrency 10 and local queue of 500 in the comparison.
+ */
 export function workerSettings(): { threads: number; bulkReadSize: number } {
-  const threads = Number(argValue('--threads', '64'));
-  return { threads, bulkReadSize: Number(argValue('--bulk-read', String(threads))) };
+  const threads = Number(argValue('--threads', '10'));
+  return { threads, bulkReadSize: Number(argValue('--bulk-read', '500')) };
 }
 
 export function shigotoSystems(

@@ -1,6 +1,6 @@
 /**
  * Shigoto on SQLite through the shared scenarios. Prints a table; `--json` prints the numbers.
- * Run: npm run bench -- sqlite [--jobs 100000] [--threads 64] [--synchronous normal|full] [--backlog 1000000]
+ * Run: npm run bench -- sqlite [--jobs 100000] [--threads 10] [--bulk-read 500] [--synchronous normal|full] [--backlog 1000000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,7 @@
  * deleted after). Settings: worker `concurrency` as Shigoto's threads (docs.bullmq.io, guide/
  * workers/concurrency), `addBulk` for bulk enqueue (guide/queues/adding-bulks), everything else
  * default (completed jobs kept, as Shigoto keeps finished ones).
- * Run: npm run bench -- bullmq [--jobs 100000] [--threads 64] [--redis redis://127.0.0.1:6379]
+ * Run: npm run bench -- bullmq [--jobs 100000] [--threads 10] [--redis redis://127.0.0.1:6379]
  */
 import { createConnection } from 'node:net';
 import { Queue, Worker } from 'bullmq';
