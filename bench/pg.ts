@@ -27,14 +27,19 @@ export async function dropSchema(schema: string): Promise<void> {
   await (await admin()).query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
 
-/** ANALYZE every table of a schema, as autovacuum would soon after a large fill. */
-export async function analyzeSchema(schema: string): Promise<void> {
+/**
+ * VACUUM ANALYZE every table of a schema, then CHECKPOINT: the state autovacuum and the
+ * checkpointer reach soon after a large fill, so a measurement that follows is not racing
+ * them (whose tables they would visit first depends on each library's autovacuum settings).
+ */
+export async function settleSchema(schema: string): Promise<void> {
   const db = await admin();
   const { rows } = await db.query<{ name: string }>(
     'SELECT quote_ident(table_name) AS name FROM information_schema.tables WHERE table_schema = $1',
     [schema],
   );
-  for (const { name } of rows) await db.query(`ANALYZE "${schema}".${name}`);
+  for (const { name } of rows) await db.query(`VACUUM (ANALYZE) "${schema}".${name}`);
+  await db.query('CHECKPOINT');
 }
 
 /** Server version and durability settings, for the report. */

@@ -3,7 +3,7 @@
  * Run: npm run bench -- postgres [--jobs 100000] [--threads 10] [--bulk-read 500] [--backlog 1000000] [--url postgres://...]
  */
 import { postgresBackend } from 'shigoto';
-import { analyzeSchema, closeAdmin, databaseUrl, dropSchema, freshSchema, serverSettings } from './pg.ts';
+import { closeAdmin, databaseUrl, dropSchema, freshSchema, serverSettings, settleSchema } from './pg.ts';
 import { runSuite, scenarioOptions } from './scenarios.ts';
 import { shigotoSystems } from './shigoto.ts';
 
@@ -13,7 +13,7 @@ try {
     return {
       backend: postgresBackend({ connectionString: databaseUrl, schema }),
       remove: () => dropSchema(schema),
-      analyze: () => analyzeSchema(schema),
+      settle: () => settleSchema(schema),
     };
   });
   await runSuite(systems, scenarioOptions());

@@ -126,7 +126,7 @@ export async function backlogThroughput(
   const system = await systems.make();
   try {
     await bulkEnqueue(system, waiting);
-    await system.analyze?.();
+    await system.settle?.();
     let starts = 0;
     let first = 0;
     const done = Promise.withResolvers<number>();
@@ -153,7 +153,7 @@ export async function runSuite(systems: SystemFactory, options: ScenarioOptions)
   const system = await systems.make();
   try {
     results.push(await bulkEnqueue(system, options.jobs));
-    await system.analyze?.();
+    await system.settle?.();
     results.push(...(await drain(system, options.jobs)));
     results.push(...(await latency(system, options.samples)));
   } finally {

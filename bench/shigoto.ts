@@ -8,7 +8,7 @@ import type { QueueSystem, SystemFactory } from './system.ts';
 export interface BenchBackend {
   readonly backend: Backend;
   readonly remove: () => Promise<void>;
-  readonly analyze?: () => Promise<void>;
+  readonly settle?: () => Promise<void>;
 }
 
 /**
@@ -30,7 +30,7 @@ export function shigotoSystems(
   return { name, settings, make };
 
   async function make(): Promise<QueueSystem> {
-    const { backend, remove, analyze } = makeBackend();
+    const { backend, remove, settle } = makeBackend();
     let ran: (n: number) => void = () => {};
     const noop = defineJob({ name: 'Noop', perform: (args: { n: number }) => ran(args.n) });
     const shigoto = createShigoto({ backend, jobs: [noop], logger: silentLogger });
@@ -53,7 +53,7 @@ export function shigotoSystems(
         const counts = await shigoto.jobs.counts();
         return Object.values(counts).reduce((sum, n) => sum + n, 0) - counts.finished;
       },
-      ...(analyze ? { analyze } : {}),
+      ...(settle ? { settle } : {}),
       async close() {
         await shigoto.close();
         await remove();

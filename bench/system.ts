@@ -15,8 +15,8 @@ export interface QueueSystem {
   startWorker(ran: (n: number) => void): Promise<() => Promise<void>>;
   /** Jobs stored and not finished yet: a drain must end at 0. */
   unfinished(): Promise<number>;
-  /** Refreshes the planner's statistics after a large fill, as autovacuum would (PostgreSQL). */
-  analyze?(): Promise<void>;
+  /** After a large fill: brings the tables where autovacuum and the checkpointer soon would (PostgreSQL). */
+  settle?(): Promise<void>;
   /** Removes everything it made and closes its connections. */
   close(): Promise<void>;
 }

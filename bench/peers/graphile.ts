@@ -6,13 +6,13 @@
  */
 import { Logger, makeWorkerUtils, run, type WorkerUtils } from 'graphile-worker';
 import {
-  analyzeSchema,
   closeAdmin,
   count,
   databaseUrl,
   dropSchema,
   freshSchema,
   serverSettings,
+  settleSchema,
 } from '../pg.ts';
 import { runSuite, scenarioOptions } from '../scenarios.ts';
 import type { QueueSystem, SystemFactory } from '../system.ts';
@@ -50,7 +50,7 @@ async function make(): Promise<QueueSystem> {
       // Completed jobs are deleted; what is left is waiting, running or failed.
       return count(`SELECT count(*) FROM "${schema}"._private_jobs`);
     },
-    analyze: () => analyzeSchema(schema),
+    settle: () => settleSchema(schema),
     async close() {
       await utils.release();
       await dropSchema(schema);

@@ -8,13 +8,13 @@
 import { PgBoss } from 'pg-boss';
 import { argValue } from '../common.ts';
 import {
-  analyzeSchema,
   closeAdmin,
   count,
   databaseUrl,
   dropSchema,
   freshSchema,
   serverSettings,
+  settleSchema,
 } from '../pg.ts';
 import { runSuite, scenarioOptions } from '../scenarios.ts';
 import type { QueueSystem, SystemFactory } from '../system.ts';
@@ -50,7 +50,7 @@ async function make(): Promise<QueueSystem> {
       return () => boss.offWork(QUEUE, { wait: true });
     },
     unfinished: () => count(`SELECT count(*) FROM "${schema}".job WHERE state <> 'completed'`),
-    analyze: () => analyzeSchema(schema),
+    settle: () => settleSchema(schema),
     async close() {
       await boss.stop({ graceful: true, close: true });
       await dropSchema(schema);
