@@ -229,6 +229,35 @@ export interface RecurringExecution {
   readonly enqueuedAt: number;
 }
 
+/** A job in one of these states has not ended: it waits or runs. Any other state is an end. */
+export const ACTIVE_JOB_STATES: readonly JobState[] = ['scheduled', 'ready', 'blocked', 'claimed'];
+
+/** A task being published to a topic: its jobs, one per subscriber, are stored with it. */
+export interface NewTask {
+  /** Chosen by the publisher (32 hexadecimal characters). */
+  readonly id: string;
+  readonly topic: string;
+  /** Its executions not started by then expire (each of its jobs carries it as expiresAt). */
+  readonly expiresAt: number;
+}
+
+/** One execution of a task: the job of one subscriber. */
+export interface TaskExecution {
+  readonly jobId: string;
+  readonly name: string;
+  /** null: the job is gone, deleted as it finished (a backend with deleteFinished). */
+  readonly job: JobRecord | null;
+}
+
+export interface TaskRecord {
+  readonly id: string;
+  readonly topic: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** One per subscribed job stored, in publish order. */
+  readonly executions: readonly TaskExecution[];
+}
+
 export interface Backend {
   readonly name: string;
   readonly capabilities: Capabilities;
@@ -283,7 +312,10 @@ export interface Backend {
    * duration), each only as far as its limit allows. Returns the jobs unblocked.
    */
   unblockJobs(params: { now: number; limit: number }): Promise<number>;
-  /** Deletes finished, discarded and expired jobs that ended before `before`; returns how many. */
+  /**
+   * Deletes finished, discarded and expired jobs that ended before `before`; returns how many.
+   * Tasks published before `before` are deleted too (first, so a task never outlives its jobs).
+   */
   clearFinished(params: { before: number; limit: number }): Promise<number>;
 
   registerProcess(params: { process: ProcessInfo }): Promise<void>;
@@ -337,4 +369,31 @@ export interface Backend {
   lastRecurringExecutions(params: { taskKeys: readonly string[] }): Promise<RecurringExecution[]>;
   /** Deletes up to `limit` runs whose run time is before `before`, never a task's latest; returns how many. */
   clearRecurringExecutions(params: { before: number; limit: number }): Promise<number>;
+
+  /**
+   * Stores a task and its jobs in one transaction, the jobs as enqueue stores them (with the
+   * same limits, unique keys and errors: on an error nothing is stored), each linked to the
+   * task. Returns the job ids as enqueue does: a unique duplicate gets the holder's id and is
+   * not an execution of the task.
+   */
+  publishTask(params: {
+    task: NewTask;
+    jobs: readonly NewJob[];
+    now: number;
+    transaction?: unknown;
+    limits?: QueueLimits;
+  }): Promise<EnqueuedIds>;
+  /**
+   * The tasks with these ids, with their executions; unknown ids are left out. With `ended`,
+   * only the tasks none of whose jobs is in ACTIVE_JOB_STATES.
+   */
+  getTasks(params: { ids: readonly string[]; ended?: boolean }): Promise<TaskRecord[]>;
+  /**
+   * Cross-process notices that a job of a task ended (PostgreSQL NOTIFY): the listener gets
+   * the task ids; an empty list means "maybe any task" (after a reconnect). Behaves as listen.
+   */
+  listenTasks?(
+    listener: (taskIds: readonly string[]) => void,
+    onError?: (error: unknown) => void,
+  ): Promise<() => Promise<void>>;
 }

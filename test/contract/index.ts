@@ -14,6 +14,7 @@ import { processesContract } from './processes.ts';
 import { queueLimitsContract } from './queue-limits.ts';
 import { recurringContract } from './recurring.ts';
 import { retentionContract } from './retention.ts';
+import { tasksContract } from './tasks.ts';
 import type { BackendFactory, ContractContext } from './types.ts';
 import { uniqueContract } from './unique.ts';
 import { wildcardsContract } from './wildcards.ts';
@@ -68,5 +69,6 @@ export function describeBackendContract(
     uniqueContract(ctx);
     expiryContract(ctx);
     queueLimitsContract(ctx);
+    tasksContract(ctx);
   });
 }

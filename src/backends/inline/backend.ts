@@ -11,11 +11,13 @@ import type {
   JobRecord,
   JobState,
   NewJob,
+  NewTask,
   ProcessInfo,
   QueueInfo,
   QueueLimits,
   RecurringExecution,
   RecurringRun,
+  TaskRecord,
 } from '../../backend/types.ts';
 import * as admin from './admin.ts';
 import { claimJobs } from './claim.ts';
@@ -26,6 +28,7 @@ import { clearFinished, promoteScheduled } from './maintenance.ts';
 import * as processes from './processes.ts';
 import { RecurringRuns } from './recurring.ts';
 import { InlineState } from './state.ts';
+import { InlineTasks } from './tasks.ts';
 
 const CAPABILITIES: Capabilities = {
   multiProcess: false,
@@ -42,6 +45,7 @@ export class InlineBackend implements Backend {
   readonly capabilities = CAPABILITIES;
   readonly #state = new InlineState();
   readonly #recurring = new RecurringRuns();
+  readonly #tasks = new InlineTasks();
   readonly #deleteFinished: boolean;
 
   constructor(options: { deleteFinished: boolean }) {
@@ -87,6 +91,7 @@ export class InlineBackend implements Backend {
   }
 
   async clearFinished(p: { before: number; limit: number }): Promise<number> {
+    this.#tasks.clear(p.before);
     return clearFinished(this.#state, p.before, p.limit);
   }
 
@@ -155,5 +160,18 @@ export class InlineBackend implements Backend {
 
   async clearRecurringExecutions(p: { before: number; limit: number }): Promise<number> {
     return this.#recurring.clear(p.before, p.limit);
+  }
+
+  async publishTask(p: {
+    task: NewTask;
+    jobs: readonly NewJob[];
+    now: number;
+    limits?: QueueLimits;
+  }): Promise<EnqueuedIds> {
+    return this.#tasks.publish(this.#state, p.task, p.jobs, p.now, p.limits);
+  }
+
+  async getTasks(p: { ids: readonly string[]; ended?: boolean }): Promise<TaskRecord[]> {
+    return this.#tasks.get(this.#state, p.ids, p.ended ?? false);
   }
 }

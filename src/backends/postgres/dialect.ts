@@ -22,6 +22,14 @@ export function readyChannel(schema: string): string {
   return channel;
 }
 
+/**
+ * The NOTIFY channel on which the schema's jobs of tasks announce that they ended: "shigoto_t_"
+ * and the md5 of the schema name, as the trigger of migration 004 computes it.
+ */
+export function taskChannel(schema: string): string {
+  return `shigoto_t_${createHash('md5').update(schema).digest('hex')}`;
+}
+
 /** The queues a notice names: a JSON list, or "" (some queues, unnamed) when too long to send. */
 export function noticePayload(queues: readonly string[]): string {
   const payload = JSON.stringify(queues);
@@ -43,6 +51,7 @@ export function postgresTables(schema: string): Tables {
   const s = `"${schema}"`;
   return {
     jobs: `${s}.jobs`,
+    tasks: `${s}.tasks`,
     ready: `${s}.ready`,
     scheduled: `${s}.scheduled`,
     failed: `${s}.failed`,

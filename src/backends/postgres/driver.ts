@@ -70,7 +70,8 @@ export class PostgresDriver implements SqlDriver {
   readonly #statements = new StatementCache();
   readonly #executor: PgExecutor;
   readonly #options: PostgresDriverOptions;
-  #listener: PostgresListener | undefined;
+  /** One listening connection per channel, opened on first use. */
+  readonly #listeners = new Map<string, PostgresListener>();
   #closed = false;
 
   constructor(options: PostgresDriverOptions) {
@@ -116,26 +117,28 @@ export class PostgresDriver implements SqlDriver {
     };
   }
 
-  /** Subscribes to `channel` over this process's one listening connection (opened on first use). */
+  /** Subscribes to `channel` over this process's listening connection for it (opened on first use). */
   async listen(
     channel: string,
     onQueues: (queues: readonly string[]) => void,
     onError?: (error: unknown) => void,
   ): Promise<() => Promise<void>> {
     if (this.#closed) throw new BackendUnavailableError('This PostgreSQL backend is closed');
-    if (!this.#listener) {
+    let listener = this.#listeners.get(channel);
+    if (!listener) {
       const pg = require('pg') as typeof Pg;
       // TCP keep-alive: the OS notices a peer that vanished without closing the connection.
       const config = { ...clientConfig(this.#options), keepAlive: true };
-      this.#listener = new PostgresListener(() => new pg.Client(config), channel);
+      listener = new PostgresListener(() => new pg.Client(config), channel);
+      this.#listeners.set(channel, listener);
     }
-    return this.#listener.subscribe(onQueues, (error) => onError?.(toBackendError(error, this.target)));
+    return listener.subscribe(onQueues, (error) => onError?.(toBackendError(error, this.target)));
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#listener?.close();
+    await Promise.all([...this.#listeners.values()].map((listener) => listener.close()));
     await this.#pool.end();
   }
 

@@ -1,7 +1,7 @@
 import type { Backend } from '../../backend/types.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { SqlBackend } from '../sql/backend.ts';
-import { postgresDialect, postgresTables, readyChannel } from './dialect.ts';
+import { postgresDialect, postgresTables, readyChannel, taskChannel } from './dialect.ts';
 import { type PostgresConnectionOptions, PostgresDriver } from './driver.ts';
 import { migratePostgres, postgresMigrationScript } from './migrate.ts';
 import { asQueryable } from './transaction.ts';
@@ -81,6 +81,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): Backend {
     migrate: () => migratePostgres(driver, schema),
     deleteFinished: options.deleteFinished ?? false,
     listen: (onQueues, onError) => driver.listen(channel, onQueues, onError),
+    listenTasks: (onTasks, onError) => driver.listen(taskChannel(schema), onTasks, onError),
     transactionExecutor: (transaction) => driver.on(asQueryable(transaction)),
   });
 }

@@ -11,11 +11,13 @@ import type {
   JobRecord,
   JobState,
   NewJob,
+  NewTask,
   ProcessInfo,
   QueueInfo,
   QueueLimits,
   RecurringExecution,
   RecurringRun,
+  TaskRecord,
 } from '../../backend/types.ts';
 import { CapabilityNotSupportedError } from '../../errors.ts';
 import * as admin from './admin.ts';
@@ -27,6 +29,7 @@ import { expireWaiting } from './expiry.ts';
 import { clearFinished, promoteScheduled, unblockJobs } from './maintenance.ts';
 import * as processes from './processes.ts';
 import * as recurring from './recurring.ts';
+import * as tasks from './tasks.ts';
 import { UnsureClaims } from './unsure-claims.ts';
 
 const NUMERIC_ID = /^\d{1,18}$/;
@@ -40,6 +43,8 @@ export interface SqlBackendOptions {
   readonly deleteFinished: boolean;
   /** Cross-process wake-ups, where the database offers them (Backend.listen). */
   readonly listen?: Backend['listen'];
+  /** Cross-process notices of task jobs that ended (Backend.listenTasks). */
+  readonly listenTasks?: Backend['listenTasks'];
   /** Runs statements through a caller's open transaction (capabilities.transactionalEnqueue). */
   readonly transactionExecutor?: (transaction: unknown) => SqlExecutor;
 }
@@ -49,6 +54,7 @@ export class SqlBackend implements Backend {
   readonly name: string;
   readonly capabilities: Capabilities;
   readonly listen?: Backend['listen'];
+  readonly listenTasks?: Backend['listenTasks'];
   readonly #ctx: SqlContext;
   readonly #claims: UnsureClaims;
   readonly #options: SqlBackendOptions;
@@ -57,6 +63,7 @@ export class SqlBackend implements Backend {
     this.name = options.name;
     this.capabilities = options.capabilities;
     if (options.listen) this.listen = options.listen;
+    if (options.listenTasks) this.listenTasks = options.listenTasks;
     this.#ctx = options.context;
     this.#claims = new UnsureClaims(options.context);
     this.#options = options;
@@ -76,10 +83,7 @@ export class SqlBackend implements Backend {
     transaction?: unknown;
     limits?: QueueLimits;
   }): Promise<EnqueuedIds> {
-    if (p.transaction === undefined) return enqueueJobs(this.#ctx, p.jobs, p.now, { limits: p.limits });
-    const into = this.#options.transactionExecutor;
-    if (!into) throw new CapabilityNotSupportedError(this.name, 'enqueueing inside your transaction');
-    return enqueueJobs(this.#ctx, p.jobs, p.now, { into: into(p.transaction), limits: p.limits });
+    return enqueueJobs(this.#ctx, p.jobs, p.now, { into: this.#into(p.transaction), limits: p.limits });
   }
 
   claim(p: {
@@ -119,7 +123,8 @@ export class SqlBackend implements Backend {
     return unblockJobs(this.#ctx, p.now, p.limit);
   }
 
-  clearFinished(p: { before: number; limit: number }): Promise<number> {
+  async clearFinished(p: { before: number; limit: number }): Promise<number> {
+    await tasks.clearTasks(this.#ctx, p.before, p.limit);
     return clearFinished(this.#ctx, p.before, p.limit);
   }
 
@@ -190,6 +195,31 @@ export class SqlBackend implements Backend {
 
   clearRecurringExecutions(p: { before: number; limit: number }): Promise<number> {
     return recurring.clearRecurringExecutions(this.#ctx, p.before, p.limit);
+  }
+
+  async publishTask(p: {
+    task: NewTask;
+    jobs: readonly NewJob[];
+    now: number;
+    transaction?: unknown;
+    limits?: QueueLimits;
+  }): Promise<EnqueuedIds> {
+    return tasks.publishTask(this.#ctx, p.task, p.jobs, p.now, {
+      into: this.#into(p.transaction),
+      limits: p.limits,
+    });
+  }
+
+  getTasks(p: { ids: readonly string[]; ended?: boolean }): Promise<TaskRecord[]> {
+    return tasks.getTasks(this.#ctx, p.ids, p.ended ?? false);
+  }
+
+  /** The caller's transaction as an executor (undefined: none given). */
+  #into(transaction: unknown): SqlExecutor | undefined {
+    if (transaction === undefined) return undefined;
+    const into = this.#options.transactionExecutor;
+    if (!into) throw new CapabilityNotSupportedError(this.name, 'enqueueing inside your transaction');
+    return into(transaction);
   }
 }
 

@@ -4,6 +4,8 @@
  */
 export interface Tables {
   readonly jobs: string;
+  /** Tasks published to topics; their executions are jobs. */
+  readonly tasks: string;
   readonly ready: string;
   readonly scheduled: string;
   readonly failed: string;

@@ -3,6 +3,7 @@ import type { ColumnType, Dialect, RowSource, Tables } from '../sql/dialect.ts';
 export function sqliteTables(prefix: string): Tables {
   return {
     jobs: `${prefix}jobs`,
+    tasks: `${prefix}tasks`,
     ready: `${prefix}ready`,
     scheduled: `${prefix}scheduled`,
     failed: `${prefix}failed`,
