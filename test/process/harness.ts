@@ -199,8 +199,10 @@ export class ServiceHarness {
     const env: NodeJS.ProcessEnv = Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !key.startsWith('SHIGOTO_')),
     );
+    // The service runs in the test's directory: the repository's own config/ (the example app's
+    // recurring tasks) must not be picked up as defaults.
     const child = spawn(process.execPath, ['--conditions=shigoto-source', CLI, 'start', '-c', configPath], {
-      cwd: ROOT,
+      cwd: this.dir,
       env: {
         NODE_COMPILE_CACHE: COMPILE_CACHE,
         ...env,
@@ -250,7 +252,7 @@ export class ServiceHarness {
     const workerProcesses = workers.reduce((sum, w) => sum + (w.processes ?? 1), 0);
     const children = workerProcesses + (config.dispatchers as unknown[]).length;
     await this.waitFor(async () => {
-      if (service.exited) throw new Error(`${service.name} exited while starting`);
+      if (service.exited) throw new Error(`${service.name} exited while starting:\n${service.output()}`);
       const started = this.ledger().entries.filter(
         (e) => e.type === 'hook' && e.hook === 'onWorkerStart' && e.instance === service.name,
       );
