@@ -15,7 +15,9 @@ export type JobState =
   | 'failed'
   | 'discarded'
   /** Not started before its expiry: kept, never run. */
-  | 'expired';
+  | 'expired'
+  /** A task of a serialized line that failed past its retries: kept until re-entered or removed. */
+  | 'errored';
 
 export const JOB_STATES: readonly JobState[] = [
   'scheduled',
@@ -26,6 +28,7 @@ export const JOB_STATES: readonly JobState[] = [
   'failed',
   'discarded',
   'expired',
+  'errored',
 ];
 
 export interface StoredError {
@@ -54,6 +57,19 @@ export interface NewJob {
   readonly unique?: UniqueControl | null;
   /** Not started by then, it moves to expired and never runs. */
   readonly expiresAt?: number | null;
+  /** Runs one at a time with the other jobs of its line, in enqueue order. */
+  readonly serial?: SerialControl | null;
+}
+
+/** A job's place in a serialized line (docs/serialized-queues.md). */
+export interface SerialControl {
+  /** The line: a serialized queue's name, or "<queue>/<ordering key>". */
+  readonly key: string;
+  /**
+   * A failure past its retries makes the job errored. 'stop': it stays at the head of its line
+   * and the jobs behind it wait; 'continue': it is set aside and the next one runs.
+   */
+  readonly onError: 'stop' | 'continue';
 }
 
 export interface ConcurrencyControl {
@@ -115,6 +131,8 @@ export interface JobRecord {
   readonly concurrencyKey: string | null;
   /** Its unique key, if it has one (held or not). */
   readonly uniqueKey: string | null;
+  /** Its serialized line, if it has one. */
+  readonly serialKey: string | null;
 }
 
 export interface ClaimedJob {
@@ -177,6 +195,10 @@ export interface QueueInfo {
   readonly blocked: number;
   readonly claimed: number;
   readonly failed: number;
+  /** Serialized tasks that failed past their retries, waiting to be re-entered or removed. */
+  readonly errored: number;
+  /** The queue is serialized and stopped at an errored task: the tasks behind it wait. */
+  readonly stopped: boolean;
   /** When the longest-waiting ready job became runnable (its run time, else its enqueue time); null when none is ready. */
   readonly oldestReadyAt: number | null;
 }
@@ -193,6 +215,9 @@ export interface JobFilter {
 }
 
 export const MAX_PAGE = 1000;
+
+/** Which errored jobs an admin operation applies to (`all` meaning every errored job). */
+export type ErroredSelector = FailedSelector;
 
 /** Which failed jobs an admin operation applies to. */
 export interface FailedSelector {
@@ -357,6 +382,14 @@ export interface Backend {
   retryFailed(params: { select: FailedSelector; now: number }): Promise<number>;
   /** Failed jobs to discarded; returns how many. */
   discardFailed(params: { select: FailedSelector; now: number }): Promise<number>;
+
+  /**
+   * Errored jobs run again at their place in their line: before the jobs behind them that
+   * have not started (the attempt count is kept). Returns how many.
+   */
+  reenterErrored(params: { select: ErroredSelector; now: number }): Promise<number>;
+  /** Errored jobs to discarded; a line stopped at one goes on with its next job. Returns how many. */
+  removeErrored(params: { select: ErroredSelector; now: number }): Promise<number>;
 
   /**
    * Stores each run's job unless a run of that (taskKey, runAt) was stored before, and records

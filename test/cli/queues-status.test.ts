@@ -37,6 +37,8 @@ describe('shigoto queues', () => {
         blocked: 0,
         claimed: 0,
         failed: 0,
+        errored: 0,
+        stopped: false,
         oldestReadyAt: expect.stringMatching(/^\d{4}-.+Z$/),
       },
     ]);
@@ -113,7 +115,7 @@ describe('shigoto status', () => {
     expect(stdout).toContain('Processes:\n(no live processes: is `shigoto start` running?)\n');
     expect(stdout).toMatch(/Queues:\nQUEUE\s+STATE\s+READY\s+LATENCY\ngreetings\s+active\s+1\s+\d+s\n/);
     expect(stdout).toContain(
-      'Jobs: scheduled 0, ready 1, blocked 0, claimed 0, finished 0, failed 0, discarded 0, expired 0\n',
+      'Jobs: scheduled 0, ready 1, blocked 0, claimed 0, finished 0, failed 0, discarded 0, expired 0, errored 0\n',
     );
   });
 
@@ -141,6 +143,7 @@ describe('shigoto status', () => {
         failed: 0,
         discarded: 0,
         expired: 0,
+        errored: 0,
       });
       expect(status.queues).toEqual([]);
     } finally {

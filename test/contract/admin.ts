@@ -93,6 +93,7 @@ export function adminContract(ctx: ContractContext): void {
         failed: 2,
         discarded: 1,
         expired: 0,
+        errored: 0,
       });
     });
 
@@ -111,6 +112,8 @@ export function adminContract(ctx: ContractContext): void {
         blocked: 0,
         claimed: 1,
         failed: 1,
+        errored: 0,
+        stopped: false,
         oldestReadyAt: T0 + 5 * SECOND,
       });
     });

@@ -41,6 +41,7 @@ export function enqueueContract(ctx: ContractContext): void {
         expiresAt: null,
         concurrencyKey: null,
         uniqueKey: null,
+        serialKey: null,
       });
     });
 

@@ -14,6 +14,7 @@ import { processesContract } from './processes.ts';
 import { queueLimitsContract } from './queue-limits.ts';
 import { recurringContract } from './recurring.ts';
 import { retentionContract } from './retention.ts';
+import { serializedContract } from './serialized.ts';
 import { tasksContract } from './tasks.ts';
 import type { BackendFactory, ContractContext } from './types.ts';
 import { uniqueContract } from './unique.ts';
@@ -70,5 +71,6 @@ export function describeBackendContract(
     expiryContract(ctx);
     queueLimitsContract(ctx);
     tasksContract(ctx);
+    serializedContract(ctx);
   });
 }

@@ -44,6 +44,8 @@ export function pauseContract(ctx: ContractContext): void {
         blocked: 0,
         claimed: 0,
         failed: 0,
+        errored: 0,
+        stopped: false,
         oldestReadyAt: null,
       });
       const [id] = await enqueue(ctx.backend, [newJob({ queue: 'ghost' })]);

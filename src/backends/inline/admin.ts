@@ -24,6 +24,13 @@ export function listQueues(state: InlineState): QueueInfo[] {
   const claimed = countByQueue(state.claimed.values());
   const failed = countByQueue(state.failed.values());
   const blocked = countByQueue(state.blocked.values());
+  const errored = countByQueue(state.errored.values());
+  // A queue's own line is keyed by its name: errored there under 'stop', the queue is stopped.
+  const stopped = new Set(
+    [...state.errored.values()]
+      .filter((job) => job.serial?.key === job.queue && job.serial.onError === 'stop')
+      .map((job) => job.queue),
+  );
   return [...state.queues.values()]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((q) => {
@@ -40,6 +47,8 @@ export function listQueues(state: InlineState): QueueInfo[] {
         blocked: blocked.get(q.name) ?? 0,
         claimed: claimed.get(q.name) ?? 0,
         failed: failed.get(q.name) ?? 0,
+        errored: errored.get(q.name) ?? 0,
+        stopped: stopped.has(q.name),
         oldestReadyAt,
       };
     });
@@ -101,14 +110,14 @@ export function countJobs(state: InlineState): Record<JobState, number> {
 
 /** Failed jobs back to ready or blocked (attempt count kept); returns how many. */
 export function retryFailed(state: InlineState, select: FailedSelector, now: number): number {
-  const jobs = selectFailed(state, select);
+  const jobs = selectFrom(state.failed, select);
   for (const job of jobs) moveToReady(state, job, 0, now);
   return jobs.length;
 }
 
 /** Failed jobs to discarded (kept for the retention time); returns how many. */
 export function discardFailed(state: InlineState, select: FailedSelector, now: number): number {
-  const jobs = selectFailed(state, select);
+  const jobs = selectFrom(state.failed, select);
   for (const job of jobs) {
     job.finishedAt = now;
     state.enter(job, 'discarded');
@@ -117,11 +126,11 @@ export function discardFailed(state: InlineState, select: FailedSelector, now: n
   return jobs.length;
 }
 
-/** Selected failed jobs, oldest first; nothing unless ids, a queue or `all` is given. */
-function selectFailed(state: InlineState, select: FailedSelector): StoredJob[] {
+/** Selected jobs of a state's map (failed, errored), oldest first; nothing unless ids, a queue or `all` is given. */
+export function selectFrom(jobs: ReadonlyMap<number, StoredJob>, select: FailedSelector): StoredJob[] {
   if (!select.ids && !select.queue && !select.all) return [];
   const ids = select.ids ? new Set(select.ids.map(parseId)) : undefined;
-  return [...state.failed.values()]
+  return [...jobs.values()]
     .filter((job) => (!ids || ids.has(job.id)) && (!select.queue || job.queue === select.queue))
     .sort((a, b) => a.id - b.id);
 }

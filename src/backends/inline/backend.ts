@@ -6,6 +6,7 @@ import type {
   Completion,
   CompletionResult,
   EnqueuedIds,
+  ErroredSelector,
   FailedSelector,
   JobFilter,
   JobRecord,
@@ -24,6 +25,7 @@ import { claimJobs } from './claim.ts';
 import { completeJobs, releaseClaims } from './complete.ts';
 import { expireWaiting, unblockExpired } from './controls.ts';
 import { enqueueJobs } from './enqueue.ts';
+import * as errored from './errored.ts';
 import { clearFinished, promoteScheduled } from './maintenance.ts';
 import * as processes from './processes.ts';
 import { RecurringRuns } from './recurring.ts';
@@ -148,6 +150,14 @@ export class InlineBackend implements Backend {
 
   async discardFailed(p: { select: FailedSelector; now: number }): Promise<number> {
     return admin.discardFailed(this.#state, p.select, p.now);
+  }
+
+  async reenterErrored(p: { select: ErroredSelector; now: number }): Promise<number> {
+    return errored.reenterErrored(this.#state, p.select, p.now);
+  }
+
+  async removeErrored(p: { select: ErroredSelector; now: number }): Promise<number> {
+    return errored.removeErrored(this.#state, p.select, p.now);
   }
 
   async enqueueRecurring(p: { runs: readonly RecurringRun[]; now: number }): Promise<(string | null)[]> {

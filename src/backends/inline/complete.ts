@@ -67,7 +67,8 @@ function applyCompletion(
     case 'failed':
       endClaim(job);
       job.lastError = error;
-      endJob(state, job, 'failed', now);
+      // A job of a serialized line errors instead of failing.
+      endJob(state, job, job.serial ? 'errored' : 'failed', now);
       return;
     case 'expired':
       endClaim(job);

@@ -1,5 +1,5 @@
 import type { JobState } from '../../backend/types.ts';
-import type { InlineState, StoredJob } from './state.ts';
+import type { InlineState, Line, StoredJob } from './state.ts';
 
 /**
  * Concurrency slots and unique keys in memory, with the SQL backend's rules: a key's slots in
@@ -77,13 +77,32 @@ export function releaseUniqueKey(state: InlineState, job: StoredJob, entered: Jo
   if (state.uniques.get(job.unique.key)?.jobId === job.id) state.uniques.delete(job.unique.key);
 }
 
-/** A job ends in `end` (finished, failed, discarded, expired): its slot, key and expiry go. */
+/**
+ * A job ends in `end` (finished, failed, discarded, expired, errored): its slot, key and expiry
+ * go, and the line it headed goes on, unless it errored in a 'stop' line (then the jobs behind
+ * it wait).
+ */
 export function endJob(state: InlineState, job: StoredJob, end: JobState, now: number): void {
   job.expiresAt = null;
   state.expiring.delete(job);
   state.enter(job, end);
   releaseSlot(state, job, now);
   releaseUniqueKey(state, job, end);
+  if (!(end === 'errored' && job.serial?.onError === 'stop')) leaveLine(state, job, now);
+}
+
+/** A job of a line ended or was set aside: if it headed the line, the next job heads it. */
+export function leaveLine(state: InlineState, job: StoredJob, now: number): void {
+  const line = job.serial && state.lines.get(job.serial.key);
+  if (line && line.head === job) advanceLine(state, job.serial!.key, line, now);
+}
+
+/** The lowest waiting id heads the line (ready, or scheduled when due later); an empty line goes. */
+export function advanceLine(state: InlineState, key: string, line: Line, now: number): void {
+  const next = line.waiting.pop();
+  line.head = next ?? null;
+  if (!next) state.lines.delete(key);
+  else state.enter(next, next.runAt !== null && next.runAt > now ? 'scheduled' : 'ready');
 }
 
 /**
@@ -98,7 +117,9 @@ export function unblockExpired(state: InlineState, now: number): number {
       keys.add(slot.key);
     }
   }
-  for (const job of state.blocked.values()) if (job.recheckAt! <= now) keys.add(job.concurrency!.key);
+  for (const job of state.blocked.values()) {
+    if (job.concurrency && job.recheckAt! <= now) keys.add(job.concurrency.key);
+  }
   let unblocked = 0;
   for (const key of [...keys].sort()) unblocked += unblock(state, key, now);
   return unblocked;
@@ -115,6 +136,7 @@ export function expireWaiting(state: InlineState, now: number, limit: number): n
   for (const job of due) {
     if (job.state === 'ready') state.queue(job.queue).ready.remove(job);
     else if (job.state === 'scheduled') state.scheduled.remove(job);
+    else if (job.serial) state.line(job.serial.key).waiting.remove(job);
     else state.blockedOn(job.concurrency!.key).remove(job);
     job.finishedAt = now;
     endJob(state, job, 'expired', now);

@@ -24,7 +24,10 @@ export function enqueueJobs(
     if (duplicates.has(i)) return;
     const due = job.runAt === null || job.runAt <= now;
     const c = job.concurrency;
-    const blocked = due && c != null && slotsInUse(state, c.key, now) >= c.limit;
+    // A job of a line heads it when the line is free, else waits behind.
+    const line = job.serial ? state.line(job.serial.key) : null;
+    const blocked =
+      line !== null ? line.head !== null : due && c != null && slotsInUse(state, c.key, now) >= c.limit;
     state.queue(job.queue);
     const fields = {
       name: job.name,
@@ -43,9 +46,11 @@ export function enqueueJobs(
       expiresAt: job.expiresAt ?? null,
       concurrency: job.concurrency ?? null,
       unique: job.unique ? { key: job.unique.key, states: job.unique.states } : null,
-      recheckAt: blocked ? now + job.concurrency!.durationMs : null,
+      recheckAt: blocked && c ? now + c.durationMs : null,
+      serial: job.serial ?? null,
     };
-    const saved = state.insert(fields, !due ? 'scheduled' : blocked ? 'blocked' : 'ready');
+    const saved = state.insert(fields, blocked ? 'blocked' : !due ? 'scheduled' : 'ready');
+    if (line && !blocked) line.head = saved;
     if (due && !blocked && job.concurrency) takeSlot(state, saved, now);
     if (job.unique) state.uniques.set(job.unique.key, { jobId: saved.id, expiresAt: job.unique.expiresAt });
     ids.set(i, String(saved.id));

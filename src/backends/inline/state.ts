@@ -4,6 +4,7 @@ import {
   type JobRecord,
   type JobState,
   type ProcessInfo,
+  type SerialControl,
   type StoredError,
 } from '../../backend/types.ts';
 import { MinHeap } from './heap.ts';
@@ -32,6 +33,15 @@ export interface StoredJob {
   readonly unique: { readonly key: string; readonly states: readonly JobState[] } | null;
   /** While blocked: when concurrency maintenance checks its key again. */
   recheckAt: number | null;
+  /** Its serialized line, if it has one. */
+  readonly serial: SerialControl | null;
+}
+
+/** A serialized line: the one job that may be ready, scheduled, running or stopped errored, and the jobs behind it. */
+export interface Line {
+  head: StoredJob | null;
+  /** Jobs waiting behind the head (state 'blocked'), lowest id first. */
+  readonly waiting: MinHeap<StoredJob>;
 }
 
 /** A slot held by a job, as a row of the SQL slots table. */
@@ -75,6 +85,9 @@ export class InlineState {
   /** Slots by job id, and the job ids holding each key's. */
   readonly slots = new Map<number, Slot>();
   readonly slotsByKey = new Map<string, Set<number>>();
+  /** Serialized lines with jobs, by key. */
+  readonly lines = new Map<string, Line>();
+  readonly errored = new Map<number, StoredJob>();
   /** Held unique keys. */
   readonly uniques = new Map<string, { jobId: number; expiresAt: number | null }>();
   /** Jobs with an expiry that have not ended (the SQL jobs_expiring index). */
@@ -112,6 +125,16 @@ export class InlineState {
       this.blockedByKey.set(key, heap);
     }
     return heap;
+  }
+
+  /** A serialized line, created (free) on first use. */
+  line(key: string): Line {
+    let line = this.lines.get(key);
+    if (!line) {
+      line = { head: null, waiting: new MinHeap((a, b) => a.id < b.id) };
+      this.lines.set(key, line);
+    }
+    return line;
   }
 
   setSlot(jobId: number, slot: Slot): void {
@@ -173,9 +196,11 @@ export class InlineState {
     else if (job.state === 'scheduled') this.scheduled.push(job);
     else if (job.state === 'claimed') this.claimed.set(job.id, job);
     else if (job.state === 'failed') this.failed.set(job.id, job);
+    else if (job.state === 'errored') this.errored.set(job.id, job);
     else if (job.state === 'blocked') {
       this.blocked.set(job.id, job);
-      this.blockedOn(job.concurrency!.key).push(job);
+      if (job.serial) this.line(job.serial.key).waiting.push(job);
+      else this.blockedOn(job.concurrency!.key).push(job);
     }
   }
 
@@ -183,6 +208,7 @@ export class InlineState {
   #unindex(job: StoredJob): void {
     if (job.state === 'claimed') this.claimed.delete(job.id);
     else if (job.state === 'failed') this.failed.delete(job.id);
+    else if (job.state === 'errored') this.errored.delete(job.id);
     else if (job.state === 'blocked') this.blocked.delete(job.id);
   }
 }
@@ -218,6 +244,7 @@ export function toJobRecord(job: StoredJob): JobRecord {
     expiresAt: job.expiresAt,
     concurrencyKey: job.concurrency?.key ?? null,
     uniqueKey: job.unique?.key ?? null,
+    serialKey: job.serial?.key ?? null,
   };
 }
 

@@ -62,6 +62,8 @@ export function postgresTables(schema: string): Tables {
     semaphores: `${s}.semaphores`,
     uniques: `${s}.uniques`,
     recurringExecutions: `${s}.recurring_executions`,
+    serialLines: `${s}.serial_lines`,
+    serialWaiting: `${s}.serial_waiting`,
   };
 }
 

@@ -43,6 +43,14 @@ export async function listQueues({ driver, t }: SqlContext): Promise<QueueInfo[]
   const scheduled = await counts(`SELECT queue, COUNT(*) AS n FROM ${t.scheduled} GROUP BY queue`);
   const failed = await counts(`SELECT queue, COUNT(*) AS n FROM ${t.failed} GROUP BY queue`);
   const blocked = await counts(`SELECT queue, COUNT(*) AS n FROM ${t.blocked} GROUP BY queue`);
+  const waiting = await counts(`SELECT queue, COUNT(*) AS n FROM ${t.serialWaiting} GROUP BY queue`);
+  // A queue's own line is keyed by its name: errored there under 'stop', the queue is stopped.
+  const errored = await driver.all<{ queue: string; n: unknown; stopped: unknown }>(
+    `SELECT queue, COUNT(*) AS n,
+       MAX(CASE WHEN serial_key = queue AND serial_on_error = 'stop' THEN 1 ELSE 0 END) AS stopped
+     FROM ${t.jobs} WHERE state = 'errored' GROUP BY queue`,
+  );
+  const erroredBy = new Map(errored.map((r) => [r.queue, r]));
   const claimed = await counts(
     `SELECT queue, COUNT(*) AS n FROM ${t.jobs} WHERE process_id IS NOT NULL GROUP BY queue`,
   );
@@ -52,9 +60,11 @@ export async function listQueues({ driver, t }: SqlContext): Promise<QueueInfo[]
     paused: q.paused_at !== null,
     ready: num(readyBy.get(q.name)?.n ?? 0),
     scheduled: scheduled.get(q.name) ?? 0,
-    blocked: blocked.get(q.name) ?? 0,
+    blocked: (blocked.get(q.name) ?? 0) + (waiting.get(q.name) ?? 0),
     claimed: claimed.get(q.name) ?? 0,
     failed: failed.get(q.name) ?? 0,
+    errored: num(erroredBy.get(q.name)?.n ?? 0),
+    stopped: num(erroredBy.get(q.name)?.stopped ?? 0) === 1,
     oldestReadyAt: numOrNull(readyBy.get(q.name)?.oldest),
   }));
 }

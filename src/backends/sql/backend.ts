@@ -6,6 +6,7 @@ import type {
   Completion,
   CompletionResult,
   EnqueuedIds,
+  ErroredSelector,
   FailedSelector,
   JobFilter,
   JobRecord,
@@ -25,6 +26,7 @@ import { completeJobs, releaseClaims } from './complete.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { enqueueJobs } from './enqueue.ts';
+import * as errored from './errored.ts';
 import { expireWaiting } from './expiry.ts';
 import { clearFinished, promoteScheduled, unblockJobs } from './maintenance.ts';
 import * as processes from './processes.ts';
@@ -183,6 +185,14 @@ export class SqlBackend implements Backend {
 
   discardFailed(p: { select: FailedSelector; now: number }): Promise<number> {
     return admin.discardFailed(this.#ctx, numericIds(p.select), p.now);
+  }
+
+  reenterErrored(p: { select: ErroredSelector; now: number }): Promise<number> {
+    return errored.reenterErrored(this.#ctx, numericIds(p.select), p.now);
+  }
+
+  removeErrored(p: { select: ErroredSelector; now: number }): Promise<number> {
+    return errored.removeErrored(this.#ctx, numericIds(p.select), p.now);
   }
 
   enqueueRecurring(p: { runs: readonly RecurringRun[]; now: number }): Promise<(string | null)[]> {

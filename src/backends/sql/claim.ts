@@ -4,6 +4,7 @@ import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { expireClaims } from './expiry.ts';
 import { CLAIM_COLUMNS, num, toClaimedJob } from './rows.ts';
+import { leaveLines } from './serial.ts';
 import { type TakeRows, takeRows, takeStatement, takesInOrder } from './transitions.ts';
 import { releaseUniqueKeys } from './unique.ts';
 
@@ -60,8 +61,8 @@ function needsSettling(rows: readonly Row[], now: number): boolean {
 }
 
 /**
- * Expired jobs are never run: their claims end as expired. Jobs whose unique key does not
- * cover 'claimed' release it. Returns the claims to run.
+ * Expired jobs are never run: their claims end as expired (and their lines go on). Jobs whose
+ * unique key does not cover 'claimed' release it. Returns the claims to run.
  */
 async function settleClaims(
   ctx: SqlContext,
@@ -71,13 +72,14 @@ async function settleClaims(
   now: number,
 ): Promise<Row[]> {
   const expired = rows.filter((row) => isExpired(row, now));
-  await expireClaims(
+  const ended = await expireClaims(
     ctx,
     tx,
     new KeyLocks(ctx, tx, now),
     expired.map((row) => ({ jobId: String(row.id), lease })),
     now,
   );
+  await leaveLines(ctx, tx, ended, now);
   const running = rows.filter((row) => !isExpired(row, now));
   await releaseUniqueKeys(
     ctx,

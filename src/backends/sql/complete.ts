@@ -5,6 +5,7 @@ import type { ColumnType } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
 import { expireClaims } from './expiry.ts';
 import { readyOrBlocked } from './make-ready.ts';
+import { leaveLines } from './serial.ts';
 import { insertScheduled, type JobPlace, PLACE_COLUMNS, toPlace } from './transitions.ts';
 import { releaseUniqueKeys } from './unique.ts';
 import { insertValues } from './values.ts';
@@ -20,8 +21,9 @@ interface Requeue extends ClaimRef {
  * Applies finished / failed / discarded / retry / snooze transitions all at once (one
  * transaction, or one statement), with one statement per outcome rather than per job. Each is
  * guarded by its lease: a worker whose claim was taken over changes nothing, and is told so in
- * `rejected`. A job that ends frees its concurrency slot (unblocking the next of its key) and
- * its unique key in the same transaction.
+ * `rejected`. A job that ends frees its concurrency slot (unblocking the next of its key), its
+ * unique key and its serialized line (starting the next of the line) in the same transaction.
+ * A job of a line that fails becomes errored instead (see serial.ts).
  */
 export async function completeJobs(
   ctx: SqlContext,
@@ -135,7 +137,8 @@ async function applyRound(
   const of = <K extends Completion['outcome']>(outcome: K) =>
     items.filter((item): item is Extract<Completion, { outcome: K }> => item.outcome === outcome);
   const error = (item: Completion) => ('error' in item && item.error ? JSON.stringify(item.error) : null);
-  const guard = scope === 'plain' ? ' AND concurrency_key IS NULL AND unique_key IS NULL' : '';
+  const guard =
+    scope === 'plain' ? ' AND concurrency_key IS NULL AND unique_key IS NULL AND serial_key IS NULL' : '';
 
   const finished = deleteFinished
     ? await changeClaims(
@@ -164,15 +167,17 @@ async function applyRound(
     of('discarded').map((item) => [item.jobId, item.lease, error(item)]),
     guard,
   );
-  const failed = await endClaims(
+  const ended = await endClaims(
     ctx,
     tx,
-    `state = 'failed', last_error = src.c2, expires_at = NULL`,
+    `state = CASE WHEN serial_key IS NULL THEN 'failed' ELSE 'errored' END, last_error = src.c2, expires_at = NULL`,
     [],
     ['text'],
     of('failed').map((item) => [item.jobId, item.lease, error(item)]),
     guard,
   );
+  const failed = ended.filter((place) => !place.serial);
+  const errored = ended.filter((place) => place.serial);
   await insertValues(
     ctx,
     tx,
@@ -184,11 +189,15 @@ async function applyRound(
     ],
     failed.map((place) => [place.id, place.queue, now]),
   );
-  await releaseSlots(ctx, tx, locks, [...finished, ...discarded, ...failed], now);
+  await releaseSlots(ctx, tx, locks, [...finished, ...discarded, ...ended], now);
   await releaseUniqueKeys(ctx, tx, finished, 'finished');
   await releaseUniqueKeys(ctx, tx, discarded, 'discarded');
   await releaseUniqueKeys(ctx, tx, failed, 'failed');
+  await releaseUniqueKeys(ctx, tx, errored, 'errored');
   const expired = await expireClaims(ctx, tx, locks, of('expired'), now);
+  // An errored job of a 'stop' line stays its head: the jobs behind it wait.
+  const setAside = errored.filter((place) => place.serial!.onError === 'continue');
+  await leaveLines(ctx, tx, [...finished, ...discarded, ...setAside, ...expired], now);
   const requeued = await requeue(
     ctx,
     tx,
@@ -204,7 +213,7 @@ async function applyRound(
     true,
   );
   return new Set(
-    [...finished, ...discarded, ...failed, ...expired, ...requeued].map((place) => String(place.id)),
+    [...finished, ...discarded, ...ended, ...expired, ...requeued].map((place) => String(place.id)),
   );
 }
 

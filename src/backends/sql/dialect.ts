@@ -16,6 +16,8 @@ export interface Tables {
   readonly semaphores: string;
   readonly uniques: string;
   readonly recurringExecutions: string;
+  readonly serialLines: string;
+  readonly serialWaiting: string;
 }
 
 export type ColumnType = 'text' | 'bigint';

@@ -4,13 +4,17 @@ import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { CONTROL_COLUMNS, JOB_COLUMNS, registerQueues } from './job-rows.ts';
 import { checkQueueLimits, hasQueueLimits, queueLimitKeys } from './queue-limits.ts';
+import { insertWaiting, lockLines, setHeads } from './serial.ts';
 import { insertReady, insertScheduled, type JobPlace } from './transitions.ts';
 import { linkUniqueKeys, takeUniqueKeys } from './unique.ts';
 import { insertReturningIds } from './values.ts';
 
 /** Whether any job uses a control, or a size limit applies: then enqueue takes the controlled path. */
 export function needsControls(jobs: readonly NewJob[], limits: QueueLimits | undefined): boolean {
-  return hasQueueLimits(limits) || jobs.some((job) => job.concurrency || job.unique || job.expiresAt != null);
+  return (
+    hasQueueLimits(limits) ||
+    jobs.some((job) => job.concurrency || job.unique || job.expiresAt != null || job.serial)
+  );
 }
 
 type StoredState = 'ready' | 'scheduled' | 'blocked';
@@ -18,7 +22,8 @@ type StoredState = 'ready' | 'scheduled' | 'blocked';
 /**
  * Enqueues jobs with controls in one transaction, in this order: lock the semaphores of their
  * concurrency keys and limited queues; take the unique keys (duplicates are not stored); check
- * the queue sizes; grant slots (the rest are blocked); then write every row. A DuplicateJobError
+ * the queue sizes; grant slots (the rest are blocked); lock the serialized lines (a job heads a
+ * free line, the others wait behind); then write every row. A DuplicateJobError
  * or QueueFullError rolls the whole call back.
  */
 export async function enqueueControlled(
@@ -56,8 +61,10 @@ export async function enqueueControlled(
       now,
     );
     const blocked = new Set(asking.filter((_, n) => !granted[n]));
+    const heading = await lineHeads(ctx, tx, jobs, stored, now);
+    for (const i of stored) if (jobs[i]!.serial && !heading.has(i)) blocked.add(i);
     const stateOf = (i: number): StoredState =>
-      !due[i] ? 'scheduled' : blocked.has(i) ? 'blocked' : 'ready';
+      blocked.has(i) ? 'blocked' : !due[i] ? 'scheduled' : 'ready';
     const ids = await insertReturningIds(
       ctx,
       tx,
@@ -67,6 +74,11 @@ export async function enqueueControlled(
     );
     const idOf = new Map(stored.map((i, n) => [i, ids[n]!]));
     await writeStateRows(ctx, tx, jobs, stored, idOf, stateOf, now);
+    await setHeads(
+      ctx,
+      tx,
+      [...heading].map((i) => [jobs[i]!.serial!.key, idOf.get(i)!] as const),
+    );
     await linkUniqueKeys(
       ctx,
       tx,
@@ -90,6 +102,34 @@ export async function enqueueControlled(
   return into ? run(into) : ctx.driver.transaction(run);
 }
 
+/**
+ * Locks the lines of the stored jobs and returns the indexes of those that head a line: the
+ * first of the call in each free line. The others wait behind.
+ */
+async function lineHeads(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  jobs: readonly NewJob[],
+  stored: readonly number[],
+  now: number,
+): Promise<Set<number>> {
+  const inLine = stored.filter((i) => jobs[i]!.serial);
+  const heads = await lockLines(
+    ctx,
+    tx,
+    inLine.map((i) => jobs[i]!.serial!.key),
+    now,
+  );
+  const heading = new Set<number>();
+  for (const i of inLine) {
+    const key = jobs[i]!.serial!.key;
+    if (heads.get(key) !== null) continue;
+    heads.set(key, -1); // taken by this job
+    heading.add(i);
+  }
+  return heading;
+}
+
 function jobRow(job: NewJob, state: StoredState, now: number): unknown[] {
   const c = job.concurrency;
   return [
@@ -101,13 +141,16 @@ function jobRow(job: NewJob, state: StoredState, now: number): unknown[] {
     state,
     0,
     now,
-    state === 'scheduled' ? job.runAt : null,
+    // A job waiting in a line keeps its run time for when it heads the line.
+    state === 'scheduled' || job.serial ? job.runAt : null,
     job.expiresAt ?? null,
     c?.key ?? null,
     c?.limit ?? null,
     c?.durationMs ?? null,
     job.unique?.key ?? null,
     job.unique ? job.unique.states.join(',') : null,
+    job.serial?.key ?? null,
+    job.serial?.onError ?? null,
   ];
 }
 
@@ -129,8 +172,14 @@ async function writeStateRows(
   const keyed = (i: number) => ({ ...place(i), concurrency: jobs[i]!.concurrency as ConcurrencyControl });
   const inState = (state: StoredState) => stored.filter((i) => stateOf(i) === state);
   const ready = inState('ready');
+  const blocked = inState('blocked');
   await insertSlots(ctx, tx, ready.filter((i) => jobs[i]!.concurrency).map(keyed), now);
-  await insertBlocked(ctx, tx, inState('blocked').map(keyed), now);
+  await insertBlocked(ctx, tx, blocked.filter((i) => !jobs[i]!.serial).map(keyed), now);
+  await insertWaiting(
+    ctx,
+    tx,
+    blocked.filter((i) => jobs[i]!.serial).map((i) => ({ ...place(i), serial: jobs[i]!.serial! })),
+  );
   await insertScheduled(
     ctx,
     tx,

@@ -3,6 +3,7 @@ import { KeyLocks, releaseSlots } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { num } from './rows.ts';
+import { leaveLines, lockLines } from './serial.ts';
 import { type JobPlace, PLACE_COLUMNS, toPlace } from './transitions.ts';
 import { releaseUniqueKeys } from './unique.ts';
 
@@ -11,15 +12,15 @@ const EXPIRED = `state = 'expired', finished_at = ?, expires_at = NULL`;
 
 /**
  * Moves up to `limit` waiting jobs (ready, scheduled, blocked) past their expiry to expired,
- * earliest first, releasing their slots and unique keys. Each is taken by deleting its state
- * row, so a job claimed meanwhile is left alone.
+ * earliest first, releasing their slots, unique keys and lines. Each is taken by deleting its
+ * state row, so a job claimed meanwhile is left alone.
  */
 export async function expireWaiting(ctx: SqlContext, now: number, limit: number): Promise<number> {
   const { driver, t } = ctx;
   if (limit <= 0) return 0;
   // Read first without locks: the keys to lock come before the rows, as everywhere else.
-  const due = await driver.all<{ id: unknown; concurrency_key: string | null }>(
-    `SELECT id, concurrency_key FROM ${t.jobs}
+  const due = await driver.all<{ id: unknown; concurrency_key: string | null; serial_key: string | null }>(
+    `SELECT id, concurrency_key, serial_key FROM ${t.jobs}
       WHERE expires_at <= ? AND state IN ('ready', 'scheduled', 'blocked') ORDER BY expires_at LIMIT ?`,
     [now, limit],
   );
@@ -27,10 +28,12 @@ export async function expireWaiting(ctx: SqlContext, now: number, limit: number)
   return driver.transaction(async (tx) => {
     const locks = new KeyLocks(ctx, tx, now);
     await locks.lock(due.flatMap((row) => row.concurrency_key ?? []));
+    // A line's waiting rows change only under its lock.
+    const lines = due.flatMap((row) => row.serial_key ?? []);
+    await lockLines(ctx, tx, lines, now);
     const ids = due.map((row) => num(row.id));
-    const taken = (
-      await Promise.all([t.ready, t.scheduled, t.blocked].map((table) => takeStateRows(ctx, tx, table, ids)))
-    ).flat();
+    const tables = [t.ready, t.scheduled, t.blocked, ...(lines.length > 0 ? [t.serialWaiting] : [])];
+    const taken = (await Promise.all(tables.map((table) => takeStateRows(ctx, tx, table, ids)))).flat();
     if (taken.length === 0) return 0;
     const places = (
       await tx.all<{ id: unknown; queue: string; priority: unknown }>(
@@ -40,6 +43,7 @@ export async function expireWaiting(ctx: SqlContext, now: number, limit: number)
     ).map(toPlace);
     await releaseSlots(ctx, tx, locks, places, now);
     await releaseUniqueKeys(ctx, tx, places, 'expired');
+    await leaveLines(ctx, tx, places, now);
     return places.length;
   });
 }

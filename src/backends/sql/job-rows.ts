@@ -23,6 +23,8 @@ export const CONTROL_COLUMNS: readonly Column[] = [
   ['concurrency_duration', 'bigint'],
   ['unique_key', 'text'],
   ['unique_states', 'text'],
+  ['serial_key', 'text'],
+  ['serial_on_error', 'text'],
 ];
 
 /** Adds the queues jobs went to, where they are new. */

@@ -38,10 +38,11 @@ export async function checkQueueLimits(
     const list = d.listParam([...adding.keys()], 'text');
     const waiting = `SELECT queue FROM ${t.ready} WHERE ${d.inList('queue', 'text')}
       UNION ALL SELECT queue FROM ${t.scheduled} WHERE ${d.inList('queue', 'text')}
-      UNION ALL SELECT queue FROM ${t.blocked} WHERE ${d.inList('queue', 'text')}`;
+      UNION ALL SELECT queue FROM ${t.blocked} WHERE ${d.inList('queue', 'text')}
+      UNION ALL SELECT queue FROM ${t.serialWaiting} WHERE ${d.inList('queue', 'text')}`;
     const rows = await tx.all<{ queue: string; n: unknown }>(
       `SELECT queue, COUNT(*) AS n FROM (${waiting}) AS w GROUP BY queue`,
-      [list, list, list],
+      [list, list, list, list],
     );
     const sizes = new Map(rows.map((row) => [row.queue, num(row.n)]));
     for (const [queue, n] of adding) {
@@ -53,7 +54,7 @@ export async function checkQueueLimits(
   if (limits?.total !== undefined) {
     const [row] = await tx.all<{ n: unknown }>(
       `SELECT (SELECT COUNT(*) FROM ${t.ready}) + (SELECT COUNT(*) FROM ${t.scheduled})
-         + (SELECT COUNT(*) FROM ${t.blocked}) AS n`,
+         + (SELECT COUNT(*) FROM ${t.blocked}) + (SELECT COUNT(*) FROM ${t.serialWaiting}) AS n`,
     );
     const size = num(row!.n);
     if (size + queues.length > limits.total) {

@@ -21,7 +21,7 @@ export function strOrNull(value: unknown): string | null {
 }
 
 export const JOB_COLUMNS =
-  'id, name, queue, priority, args, metadata, state, attempts, enqueued_at, run_at, finished_at, process_id, last_error, result, expires_at, concurrency_key, unique_key';
+  'id, name, queue, priority, args, metadata, state, attempts, enqueued_at, run_at, finished_at, process_id, last_error, result, expires_at, concurrency_key, unique_key, serial_key';
 
 export function toJobRecord(row: Record<string, unknown>): JobRecord {
   return {
@@ -42,6 +42,7 @@ export function toJobRecord(row: Record<string, unknown>): JobRecord {
     expiresAt: numOrNull(row.expires_at),
     concurrencyKey: strOrNull(row.concurrency_key),
     uniqueKey: strOrNull(row.unique_key),
+    serialKey: strOrNull(row.serial_key),
   };
 }
 

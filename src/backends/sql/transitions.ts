@@ -1,4 +1,4 @@
-import type { ConcurrencyControl, JobState } from '../../backend/types.ts';
+import type { ConcurrencyControl, JobState, SerialControl } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
 import type { Dialect } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
@@ -13,11 +13,13 @@ export interface JobPlace {
   readonly concurrency?: ConcurrencyControl | null;
   /** The states in which it holds its unique key, when read with PLACE_COLUMNS (null: none). */
   readonly uniqueStates?: readonly JobState[] | null;
+  /** Its serialized line, when read with PLACE_COLUMNS (null: none). */
+  readonly serial?: SerialControl | null;
 }
 
 /** The jobs columns toPlace reads: where a job goes, and the controls that decide how. */
 export const PLACE_COLUMNS =
-  'id, queue, priority, concurrency_key, concurrency_limit, concurrency_duration, unique_states';
+  'id, queue, priority, concurrency_key, concurrency_limit, concurrency_duration, unique_states, serial_key, serial_on_error';
 
 type PlaceRow = { id?: unknown; job_id?: unknown; queue: string; priority: unknown } & Record<
   string,
@@ -38,6 +40,10 @@ export function toPlace(row: PlaceRow): JobPlace {
             durationMs: num(row.concurrency_duration),
           },
     uniqueStates: row.unique_states === null ? null : (String(row.unique_states).split(',') as JobState[]),
+    serial:
+      row.serial_key === null || row.serial_key === undefined
+        ? null
+        : { key: String(row.serial_key), onError: row.serial_on_error as SerialControl['onError'] },
   };
 }
 

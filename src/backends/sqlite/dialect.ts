@@ -14,6 +14,8 @@ export function sqliteTables(prefix: string): Tables {
     semaphores: `${prefix}semaphores`,
     uniques: `${prefix}uniques`,
     recurringExecutions: `${prefix}recurring_executions`,
+    serialLines: `${prefix}serial_lines`,
+    serialWaiting: `${prefix}serial_waiting`,
   };
 }
 

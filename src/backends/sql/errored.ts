@@ -1,0 +1,97 @@
+import type { ErroredSelector } from '../../backend/types.ts';
+import type { SqlContext } from './context.ts';
+import type { SqlExecutor } from './driver.ts';
+import { num } from './rows.ts';
+import { advanceLines, insertWaiting, type LineHeads, lockLines } from './serial.ts';
+import { type JobPlace, PLACE_COLUMNS, toPlace } from './transitions.ts';
+import { releaseUniqueKeys } from './unique.ts';
+
+const BATCH = 500;
+
+type PlaceRow = { id: unknown; queue: string; priority: unknown };
+
+/**
+ * Errored jobs back into their lines, waiting like the jobs behind them: a line's next job is
+ * its lowest id, so each runs again before every job behind it that has not started (at once,
+ * where it was the stopped head). The attempt count is kept. Returns how many.
+ */
+export function reenterErrored(ctx: SqlContext, select: ErroredSelector, now: number): Promise<number> {
+  return inErroredBatches(ctx, select, now, async (tx, ids, heads) => {
+    const places = await changeErrored(ctx, tx, `state = 'blocked', run_at = NULL`, [], ids);
+    await insertWaiting(ctx, tx, places);
+    await advanceLines(ctx, tx, heads, new Set(places.map((p) => p.id)), now);
+    return places.length;
+  });
+}
+
+/** Errored jobs to discarded (kept for the retention time); a line stopped at one goes on. Returns how many. */
+export function removeErrored(ctx: SqlContext, select: ErroredSelector, now: number): Promise<number> {
+  return inErroredBatches(ctx, select, now, async (tx, ids, heads) => {
+    const places = await changeErrored(ctx, tx, `state = 'discarded', finished_at = ?`, [now], ids);
+    await releaseUniqueKeys(ctx, tx, places, 'discarded');
+    await advanceLines(ctx, tx, heads, new Set(places.map((p) => p.id)), now);
+    return places.length;
+  });
+}
+
+/** Changes the jobs among `ids` that are still errored; returns where they belong. */
+async function changeErrored(
+  { d, t }: SqlContext,
+  tx: SqlExecutor,
+  assignments: string,
+  params: readonly unknown[],
+  ids: readonly number[],
+): Promise<JobPlace[]> {
+  const rows = await tx.all<PlaceRow>(
+    `UPDATE ${t.jobs} SET ${assignments} WHERE ${d.inList('id', 'bigint')} AND state = 'errored'
+      RETURNING ${PLACE_COLUMNS}`,
+    [...params, d.listParam(ids, 'bigint')],
+  );
+  return rows.map(toPlace);
+}
+
+/**
+ * Selected errored jobs, a batch per transaction in id order: their lines are locked first,
+ * then `apply` changes those still errored and returns how many it changed.
+ */
+async function inErroredBatches(
+  ctx: SqlContext,
+  select: ErroredSelector,
+  now: number,
+  apply: (tx: SqlExecutor, ids: readonly number[], heads: LineHeads) => Promise<number>,
+): Promise<number> {
+  const { driver, d, t } = ctx;
+  const where = [`state = 'errored'`, 'serial_key IS NOT NULL', 'id > ?'];
+  const params: unknown[] = [];
+  if (select.ids) {
+    where.push(d.inList('id', 'bigint'));
+    params.push(d.listParam(select.ids.map(Number), 'bigint'));
+  }
+  if (select.queue) {
+    where.push('queue = ?');
+    params.push(select.queue);
+  }
+  if (!select.ids && !select.queue && !select.all) return 0;
+  let total = 0;
+  // By id, so a job that errors again while this runs is not taken twice.
+  for (let after = 0; ; ) {
+    const batch = await driver.transaction(async (tx) => {
+      const rows = await tx.all<{ id: unknown; serial_key: string }>(
+        `SELECT id, serial_key FROM ${t.jobs} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
+        [after, ...params, BATCH],
+      );
+      if (rows.length === 0) return { seen: 0, last: after, changed: 0 };
+      const heads = await lockLines(
+        ctx,
+        tx,
+        rows.map((row) => row.serial_key),
+        now,
+      );
+      const ids = rows.map((row) => num(row.id));
+      return { seen: rows.length, last: ids.at(-1)!, changed: await apply(tx, ids, heads) };
+    });
+    total += batch.changed;
+    if (batch.seen < BATCH) return total;
+    after = batch.last;
+  }
+}
