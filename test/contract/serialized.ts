@@ -248,6 +248,34 @@ export function serializedContract(ctx: ContractContext): void {
         await claimExactly([third]);
       });
 
+      it('re-entered, it goes before a successor that heads the line but was never claimed', async () => {
+        const [first, second, third] = await enqueue(
+          ctx.backend,
+          [1, 2, 3].map(() => inLine('q', 'continue')),
+        );
+        await complete([fail((await claimExactly([first]))[0]!)]);
+        expect(await statesOf(ctx.backend, [second!])).toEqual(['ready']);
+        expect(await reenter({ ids: [first!] })).toBe(1);
+        expect(await statesOf(ctx.backend, [first!, second!, third!])).toEqual([
+          'ready',
+          'blocked',
+          'blocked',
+        ]);
+        for (const id of [first, second, third]) await complete([finish((await claimExactly([id]))[0]!)]);
+      });
+
+      it('re-entered behind a successor waiting for its retry, it waits: that one has started', async () => {
+        const [first, second] = await enqueue(ctx.backend, [
+          inLine('q', 'continue'),
+          inLine('q', 'continue'),
+        ]);
+        await complete([fail((await claimExactly([first]))[0]!)]);
+        const [running] = await claimExactly([second]);
+        await complete([{ ...refOf(running!), outcome: 'retry', runAt: at(10), error: storedError() }]);
+        expect(await reenter({ ids: [first!] })).toBe(1);
+        expect(await statesOf(ctx.backend, [first!, second!])).toEqual(['blocked', 'scheduled']);
+      });
+
       it('re-entered into an idle line, it runs at once; removed, nothing else changes', async () => {
         const [first, second] = await enqueue(ctx.backend, [
           inLine('q', 'continue'),

@@ -1,12 +1,15 @@
 import type { ErroredSelector } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
+import { takeStateRows } from './expiry.ts';
 import { num } from './rows.ts';
 import { advanceLines, insertWaiting, type LineHeads, lockLines } from './serial.ts';
 import { type JobPlace, PLACE_COLUMNS, toPlace } from './transitions.ts';
 import { releaseUniqueKeys } from './unique.ts';
 
 const BATCH = 500;
+/** Selected errored jobs are changed only if still errored when their lines are locked. */
+const STILL_ERRORED = ` AND state = 'errored'`;
 
 type PlaceRow = { id: unknown; queue: string; priority: unknown };
 
@@ -17,33 +20,79 @@ type PlaceRow = { id: unknown; queue: string; priority: unknown };
  */
 export function reenterErrored(ctx: SqlContext, select: ErroredSelector, now: number): Promise<number> {
   return inErroredBatches(ctx, select, now, async (tx, ids, heads) => {
-    const places = await changeErrored(ctx, tx, `state = 'blocked', run_at = NULL`, [], ids);
+    const places = await changeJobs(ctx, tx, `state = 'blocked', run_at = NULL`, [], ids, STILL_ERRORED);
     await insertWaiting(ctx, tx, places);
-    await advanceLines(ctx, tx, heads, new Set(places.map((p) => p.id)), now);
+    const leaving = new Set(places.map((p) => p.id));
+    await yieldUnstartedHeads(ctx, tx, heads, leaving, places);
+    await advanceLines(ctx, tx, heads, leaving, now);
     return places.length;
   });
+}
+
+/**
+ * A re-entered job goes before the jobs of its line behind it that have not started: a head
+ * enqueued after it that was never claimed (ready or scheduled, no attempt counted) goes back
+ * to waiting, and its line is marked free in `heads`. A head a claim takes meanwhile has
+ * started and stays.
+ */
+async function yieldUnstartedHeads(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  heads: LineHeads,
+  leaving: ReadonlySet<number>,
+  reentered: readonly JobPlace[],
+): Promise<void> {
+  const first = new Map<string, number>();
+  for (const p of reentered) first.set(p.serial!.key, Math.min(first.get(p.serial!.key) ?? p.id, p.id));
+  const later = [...first].flatMap(([key, id]) => {
+    const head = heads.get(key);
+    return head != null && head > id && !leaving.has(head) ? [head] : [];
+  });
+  if (later.length === 0) return;
+  const { d, t } = ctx;
+  const unstarted = await tx.all<{ id: unknown }>(
+    `SELECT id FROM ${t.jobs} WHERE ${d.inList('id', 'bigint')} AND state IN ('ready', 'scheduled') AND attempts = 0`,
+    [d.listParam(later, 'bigint')],
+  );
+  const ids = unstarted.map((row) => num(row.id));
+  if (ids.length === 0) return;
+  const taken = (
+    await Promise.all([t.ready, t.scheduled].map((table) => takeStateRows(ctx, tx, table, ids)))
+  ).flat();
+  if (taken.length === 0) return;
+  const waiting = await changeJobs(ctx, tx, `state = 'blocked'`, [], taken, '');
+  await insertWaiting(ctx, tx, waiting);
+  for (const p of waiting) heads.set(p.serial!.key, null);
 }
 
 /** Errored jobs to discarded (kept for the retention time); a line stopped at one goes on. Returns how many. */
 export function removeErrored(ctx: SqlContext, select: ErroredSelector, now: number): Promise<number> {
   return inErroredBatches(ctx, select, now, async (tx, ids, heads) => {
-    const places = await changeErrored(ctx, tx, `state = 'discarded', finished_at = ?`, [now], ids);
+    const places = await changeJobs(
+      ctx,
+      tx,
+      `state = 'discarded', finished_at = ?`,
+      [now],
+      ids,
+      STILL_ERRORED,
+    );
     await releaseUniqueKeys(ctx, tx, places, 'discarded');
     await advanceLines(ctx, tx, heads, new Set(places.map((p) => p.id)), now);
     return places.length;
   });
 }
 
-/** Changes the jobs among `ids` that are still errored; returns where they belong. */
-async function changeErrored(
+/** Changes the jobs among `ids` (that also match `guard`); returns where they belong. */
+async function changeJobs(
   { d, t }: SqlContext,
   tx: SqlExecutor,
   assignments: string,
   params: readonly unknown[],
   ids: readonly number[],
+  guard: string,
 ): Promise<JobPlace[]> {
   const rows = await tx.all<PlaceRow>(
-    `UPDATE ${t.jobs} SET ${assignments} WHERE ${d.inList('id', 'bigint')} AND state = 'errored'
+    `UPDATE ${t.jobs} SET ${assignments} WHERE ${d.inList('id', 'bigint')}${guard}
       RETURNING ${PLACE_COLUMNS}`,
     [...params, d.listParam(ids, 'bigint')],
   );

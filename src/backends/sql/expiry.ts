@@ -48,7 +48,8 @@ export async function expireWaiting(ctx: SqlContext, now: number, limit: number)
   });
 }
 
-async function takeStateRows(
+/** Deletes these jobs' rows from a state table; returns the ids it took (a concurrent claim takes each at most once with it). */
+export async function takeStateRows(
   { d }: SqlContext,
   tx: SqlExecutor,
   table: string,
