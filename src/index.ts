@@ -1,6 +1,7 @@
 export type {
   Backend,
   Capabilities,
+  ErroredSelector,
   FailedSelector,
   JobFilter,
   JobRecord,
@@ -50,6 +51,7 @@ export {
 } from './job/envelope.ts';
 export { discardJob, type Outcome, retryJob, snoozeJob } from './job/outcome.ts';
 export type { DiscardRule, ErrorMatcher, RetryPolicy, RetryRule, WaitStrategy } from './job/retry.ts';
+export type { OnError, OrderingKeyOf } from './job/serial.ts';
 export type { Schedule } from './recurring/schedule.ts';
 export {
   loadRecurringTasks,

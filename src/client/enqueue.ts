@@ -22,6 +22,7 @@ import {
   type JobDefinition,
 } from '../job/define.ts';
 import { assertMetadata, assertPayloadSize, type Metadata } from '../job/envelope.ts';
+import { type SerialQueues, serialOf } from '../job/serial.ts';
 import { type Duration, toMs } from '../util/duration.ts';
 import { assertQueueName } from '../util/names.ts';
 import type { Middleware } from './middleware.ts';
@@ -43,6 +44,8 @@ export interface EnqueueOptions {
   readonly unique?: UniqueCallOptions | false;
   /** Overrides the key the job's concurrency options compute from the arguments. */
   readonly concurrencyKey?: string | number;
+  /** In a serialized queue, the line this job runs in (over the job's orderingKey function). */
+  readonly orderingKey?: string | number;
   /**
    * Your open database transaction (PostgreSQL: a pg client inside BEGIN, or an adapter such
    * as kyselyTransaction(trx)): the job is stored through it, so it exists, and wakes workers,
@@ -76,6 +79,8 @@ export interface EnqueuerDeps {
   readonly concurrencyDurationMs: number;
   /** Queue size caps, checked by the backend in the enqueue transaction. */
   readonly limits?: QueueLimits | undefined;
+  /** The serialized queues: their jobs are stored in lines. */
+  readonly serialQueues?: SerialQueues | undefined;
 }
 
 export interface Draft extends EnqueueDraft<unknown> {
@@ -85,6 +90,7 @@ export interface Draft extends EnqueueDraft<unknown> {
   readonly expiresInMs: number | undefined;
   readonly unique: ReturnType<typeof mergeUnique>;
   readonly concurrencyKey: string | number | undefined;
+  readonly orderingKey: string | number | undefined;
 }
 
 /**
@@ -153,6 +159,7 @@ export function buildDraft({ job, args, options = {} }: EnqueueRequest, now: num
       options.expiresIn === undefined ? job.expiresInMs : positiveMs(options.expiresIn, 'expiresIn'),
     unique: mergeUnique(job.unique, options.unique),
     concurrencyKey: options.concurrencyKey,
+    orderingKey: options.orderingKey,
   };
 }
 
@@ -185,13 +192,16 @@ async function store(
   }));
 }
 
+const NO_SERIAL_QUEUES: SerialQueues = new Map();
+
 /**
  * The row a draft is stored as: checks what callbacks may have changed, encodes, checks the
- * size, and works out its controls (concurrency key, unique key, expiry) from its arguments.
+ * size, and works out its controls (concurrency key, unique key, expiry, serialized line)
+ * from its arguments.
  */
 export function toRow(
   deps: Pick<EnqueuerDeps, 'codecs' | 'maxPayloadBytes'> &
-    Partial<Pick<EnqueuerDeps, 'concurrencyDurationMs'>>,
+    Partial<Pick<EnqueuerDeps, 'concurrencyDurationMs' | 'serialQueues'>>,
   draft: Draft,
 ): NewJob {
   assertQueueName(draft.queue);
@@ -215,6 +225,14 @@ export function toRow(
     durationMs,
   );
   const unique = uniqueOf(name, draft.unique, draft.args, args, createdAt);
+  const serial = serialOf(deps.serialQueues ?? NO_SERIAL_QUEUES, {
+    jobName: name,
+    queue: draft.queue,
+    args: draft.args,
+    keyOf: draft.job.orderingKey,
+    callKey: draft.orderingKey,
+    hasConcurrency: concurrency !== null,
+  });
   // Counted from when the job is due: a job scheduled for later does not expire before.
   const dueAt = Math.max(runAt ?? createdAt, createdAt);
   return {
@@ -226,6 +244,7 @@ export function toRow(
     runAt,
     ...(concurrency && { concurrency }),
     ...(unique && { unique }),
+    ...(serial && { serial }),
     ...(draft.expiresInMs !== undefined && { expiresAt: dueAt + draft.expiresInMs }),
   };
 }

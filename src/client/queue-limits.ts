@@ -2,10 +2,14 @@ import type { QueueLimits } from '../backend/types.ts';
 import { InvalidInputError } from '../errors.ts';
 import { assertQueueName } from '../util/names.ts';
 
-/** Settings of one queue (config: queues: { <name>: { max_size } }). */
+/** Settings of one queue (config: queues: { <name>: { max_size, serialized, on_error } }). */
 export interface QueueSettings {
   /** Most waiting jobs (ready + scheduled + blocked) the queue holds; an enqueue beyond raises QueueFullError. */
   readonly maxSize?: number;
+  /** Its jobs run one at a time in enqueue order (per ordering key, if they have one). Default false. */
+  readonly serialized?: boolean;
+  /** A serialized queue's answer to a job failing past its retries (docs/serialized-queues.md). Default 'stop'. */
+  readonly onError?: 'stop' | 'continue';
 }
 
 function checkSize(value: number, what: string): number {

@@ -1,5 +1,6 @@
 import type {
   Backend,
+  ErroredSelector,
   FailedSelector,
   JobFilter,
   JobRecord,
@@ -23,6 +24,7 @@ import {
 import { DEFAULT_MAX_PAYLOAD_BYTES, type JobEnvelope, toEnvelope } from '../job/envelope.ts';
 import { isOutcome } from '../job/outcome.ts';
 import { performWithCallbacks } from '../job/perform.ts';
+import type { SerialQueues } from '../job/serial.ts';
 import { type EmbeddedOptions, type RunningRuntime, startEmbedded } from '../runtime/embedded.ts';
 import type { LifecycleHooks } from '../runtime/hooks.ts';
 import type { Duration } from '../util/duration.ts';
@@ -37,6 +39,7 @@ import {
 import type { Middleware } from './middleware.ts';
 import { type QueueSettings, queueLimitsOf } from './queue-limits.ts';
 import { JobRegistry } from './registry.ts';
+import { serialQueuesOf } from './serial-queues.ts';
 
 /** The code-level parts of an application: what `shigoto start` loads from the `app` module. */
 export interface AppDefinition {
@@ -55,7 +58,7 @@ export interface ShigotoOptions extends AppDefinition {
   readonly maxBulkSize?: number;
   /** Most waiting jobs (ready + scheduled + blocked) in all queues together. Default: no limit. */
   readonly maxQueueSize?: number;
-  /** Per-queue settings: `{ mail: { maxSize: 1000 } }`. */
+  /** Per-queue settings: `{ mail: { maxSize: 1000 }, ledger: { serialized: true, onError: 'stop' } }`. */
   readonly queues?: Readonly<Record<string, QueueSettings>>;
   /** How long a concurrency slot is held at most when a job's options set no duration. Default 3 minutes. */
   readonly concurrencyDuration?: Duration;
@@ -88,6 +91,8 @@ export class Shigoto {
   readonly #readyListeners = new Set<(queues: ReadonlySet<string>) => void>();
   readonly #now: () => number;
   readonly #limits: QueueLimits | undefined;
+  /** The serialized queues and what an error does to their lines. */
+  readonly serialQueues: SerialQueues;
   readonly #concurrencyDurationMs: number;
 
   constructor(options: ShigotoOptions) {
@@ -100,6 +105,7 @@ export class Shigoto {
     this.hooks = options.hooks ?? {};
     this.#now = options.now ?? Date.now;
     this.#limits = queueLimitsOf(options.maxQueueSize, options.queues);
+    this.serialQueues = serialQueuesOf(options.queues);
     this.#concurrencyDurationMs =
       options.concurrencyDuration === undefined
         ? CONTROL_DEFAULTS.concurrencyDurationMs
@@ -153,6 +159,7 @@ export class Shigoto {
         maxBulkSize: this.#options.maxBulkSize ?? CLIENT_DEFAULTS.maxBulkSize,
         concurrencyDurationMs: this.#concurrencyDurationMs,
         limits: this.#limits,
+        serialQueues: this.serialQueues,
         now: this.#now,
         onReady: (queues) => {
           for (const listener of this.#readyListeners) listener(queues);
@@ -247,10 +254,19 @@ export class Shigoto {
     counts: (): Promise<Record<JobState, number>> => this.backend.countJobs(),
     /** Failed jobs back to their queue. */
     retry: async (select: FailedSelector): Promise<number> =>
-      this.backend.retryFailed({ select: checkSelector(select), now: this.#now() }),
+      this.backend.retryFailed({ select: checkSelector(select, 'failed'), now: this.#now() }),
     /** Failed jobs to discarded. */
     discard: async (select: FailedSelector): Promise<number> =>
-      this.backend.discardFailed({ select: checkSelector(select), now: this.#now() }),
+      this.backend.discardFailed({ select: checkSelector(select, 'failed'), now: this.#now() }),
+    /**
+     * Errored jobs of serialized queues run again at their place in their line, before the jobs
+     * behind them that have not started (docs/serialized-queues.md).
+     */
+    reenter: async (select: ErroredSelector): Promise<number> =>
+      this.backend.reenterErrored({ select: checkSelector(select, 'errored'), now: this.#now() }),
+    /** Errored jobs to discarded: a queue stopped at one goes on with the next. */
+    remove: async (select: ErroredSelector): Promise<number> =>
+      this.backend.removeErrored({ select: checkSelector(select, 'errored'), now: this.#now() }),
   };
 
   readonly queues = {
@@ -266,9 +282,9 @@ export class Shigoto {
   };
 }
 
-function checkSelector(select: FailedSelector): FailedSelector {
+function checkSelector(select: FailedSelector, state: 'failed' | 'errored'): FailedSelector {
   if (!select.ids && !select.queue && !select.all) {
-    throw new InvalidInputError('Say which failed jobs: ids, a queue, or all: true');
+    throw new InvalidInputError(`Say which ${state} jobs: ids, a queue, or all: true`);
   }
   if (select.queue) assertQueueName(select.queue);
   return select;

@@ -1,14 +1,17 @@
 import type { ShigotoOptions } from '../client/shigoto.ts';
 import type { ShigotoConfig } from './load.ts';
 
-/** The client options the configuration sets: payload and queue size limits, the default concurrency duration. */
+/** The client options the configuration sets: payload and queue size limits, serialized queues, the default concurrency duration. */
 export function clientSettings(
   config: ShigotoConfig,
 ): Pick<ShigotoOptions, 'maxPayloadBytes' | 'maxQueueSize' | 'queues' | 'concurrencyDuration'> {
   const queues = Object.fromEntries(
     Object.entries(config.queues).map(([name, q]) => [
       name,
-      q.maxSize === null ? {} : { maxSize: q.maxSize },
+      {
+        ...(q.maxSize === null ? {} : { maxSize: q.maxSize }),
+        ...(q.serialized && { serialized: true, onError: q.onError }),
+      },
     ]),
   );
   return {

@@ -50,6 +50,16 @@ export interface PostgresConfig {
 
 export type BackendConfig = SqliteConfig | PostgresConfig;
 
+/** One queue's settings (queues.<name>). */
+export interface QueueConfig {
+  /** Most waiting jobs; null: no limit. */
+  readonly maxSize: number | null;
+  /** Its jobs run one at a time in enqueue order (docs/serialized-queues.md). */
+  readonly serialized: boolean;
+  /** A serialized queue's answer to a job failing past its retries. */
+  readonly onError: 'stop' | 'continue';
+}
+
 /** The configuration after defaults, env overrides and path resolution. */
 export interface ShigotoConfig {
   /** The file it came from, or null when only defaults and env were used. */
@@ -69,7 +79,7 @@ export interface ShigotoConfig {
   /** Most waiting jobs in all queues together; null: no limit. */
   readonly maxQueueSize: number | null;
   /** Per-queue settings by queue name. */
-  readonly queues: Readonly<Record<string, { readonly maxSize: number | null }>>;
+  readonly queues: Readonly<Record<string, QueueConfig>>;
   /** How long a concurrency slot is held at most when a job sets no duration. */
   readonly defaultConcurrencyControlPeriodMs: number;
   readonly pidfile: string | null;
@@ -180,7 +190,10 @@ function resolveConfig(c: ParsedConfig, source: string | null, path: (p: string)
     maxPayloadBytes: c.max_payload_bytes ?? d.maxPayloadBytes,
     maxQueueSize: c.max_queue_size ?? d.maxQueueSize,
     queues: Object.fromEntries(
-      Object.entries(c.queues ?? {}).map(([name, q]) => [name, { maxSize: q.max_size ?? null }]),
+      Object.entries(c.queues ?? {}).map(([name, q]) => [
+        name,
+        { maxSize: q.max_size ?? null, serialized: q.serialized ?? false, onError: q.on_error ?? 'stop' },
+      ]),
     ),
     defaultConcurrencyControlPeriodMs:
       c.default_concurrency_control_period ?? d.defaultConcurrencyControlPeriodMs,

@@ -89,14 +89,23 @@ export const dispatcherSchema = z.strictObject(
   mapping('dispatcher settings'),
 );
 
-export const queueSettingsSchema = z.strictObject(
-  { max_size: positiveInt().optional() },
-  mapping('queue settings (max_size)'),
-);
+export const queueSettingsSchema = z
+  .strictObject(
+    {
+      max_size: positiveInt().optional(),
+      serialized: z.boolean({ error: 'true or false' }).optional(),
+      on_error: oneOf(['stop', 'continue']).optional(),
+    },
+    mapping('queue settings (max_size, serialized, on_error)'),
+  )
+  .refine((q) => q.on_error === undefined || q.serialized === true, {
+    error: 'serialized: true next to it (on_error applies only to serialized queues)',
+    path: ['on_error'],
+  });
 
 const QUEUE_NAME = 'a queue name (1-128 characters from A-Z a-z 0-9 _ . : -)';
 
-/** `queues: { mail: { max_size: 1000 } }`: settings per queue name. */
+/** `queues: { mail: { max_size: 1000 }, ledger: { serialized: true, on_error: stop } }`: settings per queue name. */
 const queueSettings = z.record(
   z.string().refine((name) => NAME_PATTERN.test(name), { error: QUEUE_NAME }),
   queueSettingsSchema,

@@ -108,7 +108,7 @@ export function validateUnique(options: unknown, what: string, perCall = false):
 }
 
 /** A key value as text: a non-empty string or a finite number, not too long. */
-function keyText(value: unknown, what: string): string {
+export function keyText(value: unknown, what: string): string {
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
   if (typeof text !== 'string' || text.length === 0 || text.length > MAX_KEY_LENGTH) {
     fail(

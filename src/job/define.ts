@@ -12,6 +12,7 @@ import {
 import type { Metadata } from './envelope.ts';
 import type { Outcome } from './outcome.ts';
 import { type DiscardRule, type RetryPolicy, type RetryRule, validateRetryRule } from './retry.ts';
+import { type OrderingKeyOf, validateOrderingKey } from './serial.ts';
 
 /** What a running job knows about itself. */
 export interface JobContext {
@@ -94,6 +95,11 @@ export interface JobOptions<Args, Result> extends EnqueueCallbacks<Args>, Perfor
   /** Stores at most one job per key while it waits or runs (by default); duplicates get the existing job. */
   readonly unique?: UniqueOptions<Args>;
   /**
+   * In a serialized queue, splits it into lines: jobs with the same key run one at a time in
+   * enqueue order, different keys in parallel (docs/serialized-queues.md). Per call: orderingKey.
+   */
+  readonly orderingKey?: OrderingKeyOf<Args>;
+  /**
    * A job not started within this long of when it is due (its run time, else its enqueue)
    * moves to expired and never runs; retries included. Per call: the expiresIn option.
    */
@@ -142,6 +148,7 @@ export function defineJob<Args, Result = unknown>(
   if (options.concurrency !== undefined)
     validateConcurrency(options.concurrency, `Job "${options.name}" concurrency`);
   if (options.unique !== undefined) validateUnique(options.unique, `Job "${options.name}" unique`);
+  if (options.orderingKey !== undefined) validateOrderingKey(options.orderingKey, options.name);
   const expiresInMs =
     options.expiresIn === undefined
       ? undefined

@@ -200,3 +200,19 @@ describe('settings that contradict each other', () => {
     expect(await problem('process_alive_threshold: 1m\n')).toContain('process_alive_threshold (60 s)');
   });
 });
+
+describe('serialized queue settings', () => {
+  it.each([
+    [
+      'queues: {ledger: {on_error: stop}}\n',
+      'queues.ledger.on_error: got "stop"; expected serialized: true next to it',
+    ],
+    ['queues: {ledger: {serialized: true, on_error: pause}}\n', 'queues.ledger.on_error: got "pause"'],
+    [
+      'queues: {ledger: {serialized: "yes"}}\n',
+      'queues.ledger.serialized: got "yes"; expected true or false',
+    ],
+  ])('%j is refused', async (yaml, expected) => {
+    expect(await problem(yaml)).toContain(expected);
+  });
+});

@@ -138,6 +138,9 @@ queues:
   mail:
     max_size: 500
   reports: {}
+  ledger:
+    serialized: true
+    on_error: continue
 default_concurrency_control_period: 10m
 pidfile: run/shigoto.pid
 log_level: debug
@@ -173,7 +176,11 @@ filter_arguments: [password, "/^card_/"]
       clearFinishedJobsAfterMs: 86_400_000,
       maxPayloadBytes: 2048,
       maxQueueSize: 100_000,
-      queues: { mail: { maxSize: 500 }, reports: { maxSize: null } },
+      queues: {
+        mail: { maxSize: 500, serialized: false, onError: 'stop' },
+        reports: { maxSize: null, serialized: false, onError: 'stop' },
+        ledger: { maxSize: null, serialized: true, onError: 'continue' },
+      },
       defaultConcurrencyControlPeriodMs: 600_000,
       pidfile: join(dir.path, 'run/shigoto.pid'),
       logLevel: 'debug',
