@@ -173,3 +173,42 @@ export class OutcomeNotAppliedError extends ShigotoError {
     this.outcome = outcome;
   }
 }
+
+/** A task published to a topic no registered job subscribes to. Nothing was stored. */
+export class NoSubscribersError extends ShigotoError {
+  readonly topic: string;
+  constructor(topic: string, known: readonly string[]) {
+    const hint =
+      known.length > 0
+        ? ` Topics with subscribers: ${known.join(', ')}.`
+        : ' No job subscribes to any topic.';
+    super(
+      'NO_SUBSCRIBERS',
+      `No job subscribes to topic "${topic}"; nothing was published.${hint} (defineJob({ topics }) or a job definitions file)`,
+    );
+    this.topic = topic;
+  }
+}
+
+/** waitFor named a task that does not exist (never published, or cleared after the retention time). */
+export class TaskNotFoundError extends ShigotoError {
+  readonly taskId: string;
+  constructor(taskId: string) {
+    super('TASK_NOT_FOUND', `No task with id ${JSON.stringify(taskId)}.`);
+    this.taskId = taskId;
+  }
+}
+
+/** waitFor's timeout passed before every execution of the task ended; the task goes on. */
+export class WaitTimeoutError extends ShigotoError {
+  readonly taskId: string;
+  readonly timeoutMs: number;
+  constructor(taskId: string, timeoutMs: number) {
+    super(
+      'WAIT_TIMEOUT',
+      `Task ${taskId} did not end within ${timeoutMs} ms; it goes on (wait for it again to see its outcome).`,
+    );
+    this.taskId = taskId;
+    this.timeoutMs = timeoutMs;
+  }
+}

@@ -22,6 +22,11 @@ export {
 } from './backends/postgres/index.ts';
 export { type SqliteBackendOptions, sqliteBackend } from './backends/sqlite/index.ts';
 export type { EnqueueManyOptions, EnqueueOptions, EnqueueRequest } from './client/enqueue.ts';
+export {
+  LIFECYCLE_TOPICS,
+  type LifecycleEvent,
+  type LifecycleEventName,
+} from './client/lifecycle-events.ts';
 export type { Middleware } from './client/middleware.ts';
 export type { QueueSettings } from './client/queue-limits.ts';
 export {
@@ -31,6 +36,9 @@ export {
   Shigoto,
   type ShigotoOptions,
 } from './client/shigoto.ts';
+export type { TaskExecutionOutcome, TaskOutcome } from './client/task-outcome.ts';
+export type { WaitForOptions } from './client/task-waiter.ts';
+export type { TaskOptions } from './client/tasks.ts';
 export * from './errors.ts';
 export { type Codec, defineCodec, type JsonValue } from './job/codec.ts';
 export type { ConcurrencyOptions, UniqueCallOptions, UniqueOptions } from './job/controls.ts';
@@ -52,6 +60,7 @@ export {
 export { discardJob, type Outcome, retryJob, snoozeJob } from './job/outcome.ts';
 export type { DiscardRule, ErrorMatcher, RetryPolicy, RetryRule, WaitStrategy } from './job/retry.ts';
 export type { OnError, OrderingKeyOf } from './job/serial.ts';
+export type { TaskRef } from './job/topics.ts';
 export type { Schedule } from './recurring/schedule.ts';
 export {
   loadRecurringTasks,

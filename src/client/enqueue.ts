@@ -60,6 +60,9 @@ export interface EnqueueManyOptions {
   readonly transaction?: unknown;
 }
 
+/** What storing jobs needs of a backend. */
+export type JobWriter = Pick<Backend, 'name' | 'capabilities' | 'enqueue'>;
+
 export interface EnqueueRequest<Args = unknown> {
   readonly job: JobDefinition<Args>;
   readonly args: Args;
@@ -67,7 +70,8 @@ export interface EnqueueRequest<Args = unknown> {
 }
 
 export interface EnqueuerDeps {
-  readonly backend: Backend;
+  /** Where the rows go: the backend, or a writer that stores them with a task (tasks.ts). */
+  readonly backend: JobWriter;
   readonly codecs: CodecRegistry;
   readonly middleware: readonly Middleware[];
   readonly maxPayloadBytes: number;

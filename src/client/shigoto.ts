@@ -27,19 +27,26 @@ import { performWithCallbacks } from '../job/perform.ts';
 import type { SerialQueues } from '../job/serial.ts';
 import { type EmbeddedOptions, type RunningRuntime, startEmbedded } from '../runtime/embedded.ts';
 import type { LifecycleHooks } from '../runtime/hooks.ts';
+import type { JobObserver } from '../runtime/observer.ts';
 import type { Duration } from '../util/duration.ts';
+import { createArgumentFilter } from '../util/filter.ts';
 import { createConsoleLogger, type Logger } from '../util/logger.ts';
 import { assertQueueName } from '../util/names.ts';
 import {
   type EnqueueManyOptions,
   type EnqueueOptions,
   type EnqueueRequest,
+  type EnqueuerDeps,
   enqueueRequests,
 } from './enqueue.ts';
+import { LifecycleEvents } from './lifecycle-events.ts';
 import type { Middleware } from './middleware.ts';
 import { type QueueSettings, queueLimitsOf } from './queue-limits.ts';
 import { JobRegistry } from './registry.ts';
 import { serialQueuesOf } from './serial-queues.ts';
+import { type TaskOutcome, toTaskOutcome } from './task-outcome.ts';
+import { TaskWaiter, type WaitForOptions } from './task-waiter.ts';
+import { DEFAULT_TASK_EXPIRE_MS, publishTask, type TaskOptions } from './tasks.ts';
 
 /** The code-level parts of an application: what `shigoto start` loads from the `app` module. */
 export interface AppDefinition {
@@ -62,6 +69,15 @@ export interface ShigotoOptions extends AppDefinition {
   readonly queues?: Readonly<Record<string, QueueSettings>>;
   /** How long a concurrency slot is held at most when a job's options set no duration. Default 3 minutes. */
   readonly concurrencyDuration?: Duration;
+  /** How long a task's executions may wait to start before they expire. Default 10 seconds. */
+  readonly taskExpire?: Duration;
+  /**
+   * Publish job state changes as tasks on the Job.* topics (docs/topics.md), for jobs that do
+   * not say otherwise (defineJob's lifecycleEvents). Default false.
+   */
+  readonly lifecycleEvents?: boolean;
+  /** Argument keys whose values lifecycle events hide (key fragments or /regexps/). Default: passwords, tokens, ... */
+  readonly filterArguments?: readonly string[];
   /** Clock in ms (tests may pass their own). */
   readonly now?: () => number;
 }
@@ -94,6 +110,11 @@ export class Shigoto {
   /** The serialized queues and what an error does to their lines. */
   readonly serialQueues: SerialQueues;
   readonly #concurrencyDurationMs: number;
+  readonly #taskExpireMs: number;
+  readonly #waiter: TaskWaiter;
+  readonly #events: LifecycleEvents;
+  /** What this client's workers report to it: task waiters wake, lifecycle events go out. */
+  readonly observer: JobObserver;
 
   constructor(options: ShigotoOptions) {
     this.#options = options;
@@ -110,6 +131,30 @@ export class Shigoto {
       options.concurrencyDuration === undefined
         ? CONTROL_DEFAULTS.concurrencyDurationMs
         : positiveMs(options.concurrencyDuration, 'concurrencyDuration');
+    this.#taskExpireMs =
+      options.taskExpire === undefined
+        ? DEFAULT_TASK_EXPIRE_MS
+        : positiveMs(options.taskExpire, 'taskExpire');
+    this.#waiter = new TaskWaiter(this.backend, this.logger);
+    this.#events = new LifecycleEvents({
+      registry: this.registry,
+      codecs: this.codecs,
+      filter: createArgumentFilter(options.filterArguments),
+      logger: this.logger,
+      now: this.#now,
+      enabled: options.lifecycleEvents ?? false,
+      publish: (topic, content) => this.task(topic, content),
+    });
+    // Where the database sends notices of ended task jobs, they wake waiters (even ours).
+    const wakesItself = this.backend.listenTasks === undefined;
+    this.observer = {
+      started: (job) => this.#events.started(job),
+      ended: (done) => {
+        if (wakesItself) this.#waiter.wake();
+        this.#events.ended(done);
+      },
+      drain: () => this.#events.drain(),
+    };
   }
 
   /** Creates or upgrades the backend's storage. */
@@ -117,8 +162,9 @@ export class Shigoto {
     return this.backend.migrate();
   }
 
-  close(): Promise<void> {
-    return this.backend.close();
+  async close(): Promise<void> {
+    await this.#waiter.close();
+    await this.backend.close();
   }
 
   /** The time this client stamps its operations with: the `now` option, or the wall clock. */
@@ -150,24 +196,44 @@ export class Shigoto {
     requests: readonly EnqueueRequest<unknown>[],
     options: EnqueueManyOptions,
   ): Promise<EnqueuedJob[]> {
-    return enqueueRequests(
-      {
-        backend: this.backend,
-        codecs: this.codecs,
-        middleware: this.#options.middleware ?? [],
-        maxPayloadBytes: this.#options.maxPayloadBytes ?? CLIENT_DEFAULTS.maxPayloadBytes,
-        maxBulkSize: this.#options.maxBulkSize ?? CLIENT_DEFAULTS.maxBulkSize,
-        concurrencyDurationMs: this.#concurrencyDurationMs,
-        limits: this.#limits,
-        serialQueues: this.serialQueues,
-        now: this.#now,
-        onReady: (queues) => {
-          for (const listener of this.#readyListeners) listener(queues);
-        },
+    return enqueueRequests(this.#enqueuerDeps(), requests, options);
+  }
+
+  #enqueuerDeps(): EnqueuerDeps {
+    return {
+      backend: this.backend,
+      codecs: this.codecs,
+      middleware: this.#options.middleware ?? [],
+      maxPayloadBytes: this.#options.maxPayloadBytes ?? CLIENT_DEFAULTS.maxPayloadBytes,
+      maxBulkSize: this.#options.maxBulkSize ?? CLIENT_DEFAULTS.maxBulkSize,
+      concurrencyDurationMs: this.#concurrencyDurationMs,
+      limits: this.#limits,
+      serialQueues: this.serialQueues,
+      now: this.#now,
+      onReady: (queues) => {
+        for (const listener of this.#readyListeners) listener(queues);
       },
-      requests,
-      options,
-    );
+    };
+  }
+
+  /**
+   * Publishes a task to `topic` (docs/topics.md): every job subscribed to it gets its own
+   * execution with `content` as its arguments, all stored at once or none. Returns the task
+   * id at once; NoSubscribersError when no job subscribes to the topic.
+   */
+  task(topic: string, content: unknown, options?: TaskOptions): Promise<string> {
+    const deps = { backend: this.backend, registry: this.registry, expireMs: this.#taskExpireMs };
+    return publishTask({ ...deps, enqueuer: this.#enqueuerDeps() }, topic, content, options);
+  }
+
+  /**
+   * Resolves once every execution of the task has ended, with each one's status, result or
+   * error. WaitTimeoutError after `timeout` (the task goes on); TaskNotFoundError for an id
+   * that was never published or was cleared.
+   */
+  async waitFor(taskId: string, options?: WaitForOptions): Promise<TaskOutcome> {
+    const task = await this.#waiter.wait(taskId, options);
+    return toTaskOutcome(task, this.codecs, this.#now());
   }
 
   /** Enqueues a registered job by name (CLI, HTTP); rejects with UnknownJobError for other names. */
@@ -218,6 +284,7 @@ export class Shigoto {
         hooks: this.#options.hooks ?? {},
         maxPayloadBytes: this.#options.maxPayloadBytes ?? CLIENT_DEFAULTS.maxPayloadBytes,
         shigoto: this,
+        observer: this.observer,
         subscribeReady: (listener) => {
           this.#readyListeners.add(listener);
           return () => this.#readyListeners.delete(listener);

@@ -13,6 +13,7 @@ import type { Metadata } from './envelope.ts';
 import type { Outcome } from './outcome.ts';
 import { type DiscardRule, type RetryPolicy, type RetryRule, validateRetryRule } from './retry.ts';
 import { type OrderingKeyOf, validateOrderingKey } from './serial.ts';
+import { assertTopicName, type TaskRef } from './topics.ts';
 
 /** What a running job knows about itself. */
 export interface JobContext {
@@ -27,6 +28,8 @@ export interface JobContext {
   /** Aborted on timeout and on immediate shutdown: long jobs must honour it. */
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /** The task this run executes, when the job was published to a topic (undefined otherwise). */
+  readonly task?: TaskRef;
 }
 
 /** A job about to be enqueued; before/around callbacks may change its queue, priority, time and metadata. */
@@ -104,6 +107,16 @@ export interface JobOptions<Args, Result> extends EnqueueCallbacks<Args>, Perfor
    * moves to expired and never runs; retries included. Per call: the expiresIn option.
    */
   readonly expiresIn?: Duration;
+  /**
+   * Topics it subscribes to: every task published to one of them runs this job once, with the
+   * task's content as its arguments (docs/topics.md).
+   */
+  readonly topics?: readonly string[];
+  /**
+   * Publish this job's state changes as tasks on the Job.* topics (docs/topics.md). Default:
+   * the client's lifecycleEvents. A job subscribed to a Job.* topic never publishes its own.
+   */
+  readonly lifecycleEvents?: boolean;
   readonly perform: (args: Args, ctx: JobContext) => Result | Outcome | Promise<Result | Outcome>;
 }
 
@@ -149,11 +162,21 @@ export function defineJob<Args, Result = unknown>(
     validateConcurrency(options.concurrency, `Job "${options.name}" concurrency`);
   if (options.unique !== undefined) validateUnique(options.unique, `Job "${options.name}" unique`);
   if (options.orderingKey !== undefined) validateOrderingKey(options.orderingKey, options.name);
+  if (options.topics !== undefined) validateTopics(options.topics, options.name);
+  if (options.lifecycleEvents !== undefined && typeof options.lifecycleEvents !== 'boolean') {
+    throw new InvalidInputError(`Job "${options.name}": lifecycleEvents must be true or false`);
+  }
   const expiresInMs =
     options.expiresIn === undefined
       ? undefined
       : positiveMs(options.expiresIn, `Job "${options.name}" expiresIn`);
   return Object.freeze({ ...options, kind: 'shigoto.job' as const, timeoutMs, expiresInMs });
+}
+
+function validateTopics(topics: unknown, name: string): void {
+  if (!Array.isArray(topics))
+    throw new InvalidInputError(`Job "${name}": topics must be a list of topic names`);
+  for (const topic of topics) assertTopicName(topic, `topic of job "${name}"`);
 }
 
 export function isJobDefinition(value: unknown): value is AnyJob {

@@ -90,6 +90,7 @@ export async function runChild(spec: ChildSpec): Promise<void> {
         registry: shigoto.registry,
         codecs: shigoto.codecs,
         middleware: shigoto.middleware,
+        observer: shigoto.observer,
         logger,
         now: Date.now,
         processId: info.id,

@@ -8,8 +8,10 @@ import { parseMetadata } from '../job/envelope.ts';
 import { isOutcome, type Outcome } from '../job/outcome.ts';
 import { performWithCallbacks } from '../job/perform.ts';
 import { computeWait, errorMatches, RETRY_DEFAULTS, type RetryPolicy } from '../job/retry.ts';
+import { taskRefOf } from '../job/topics.ts';
 import { toMs } from '../util/duration.ts';
 import { childLogger, type Logger } from '../util/logger.ts';
+import type { JobObserver } from './observer.ts';
 
 export interface ExecutorDeps {
   readonly registry: JobRegistry;
@@ -17,6 +19,8 @@ export interface ExecutorDeps {
   readonly middleware: readonly Middleware[];
   readonly logger: Logger;
   readonly now: () => number;
+  /** Told when a job starts to perform (lifecycle events). */
+  readonly observer?: JobObserver | undefined;
 }
 
 const MAX_STACK_CHARS = 8000;
@@ -43,6 +47,8 @@ export async function executeJob(
   try {
     args = checkArgs(definition, deps.codecs.parse(job.args), PayloadDecodeError);
     let logger: Logger | undefined;
+    const metadata = parseMetadata(job.metadata);
+    const task = taskRefOf(metadata);
     ctx = {
       id: job.id,
       name: job.name,
@@ -50,8 +56,9 @@ export async function executeJob(
       priority: job.priority,
       executions: job.attempts,
       enqueuedAt: new Date(job.enqueuedAt),
-      metadata: parseMetadata(job.metadata),
+      metadata,
       signal: controller.signal,
+      ...(task && { task }),
       // Made when a job first logs: most never do.
       get logger() {
         logger ??= childLogger(deps.logger, { job: job.name, jobId: job.id });
@@ -62,6 +69,7 @@ export async function executeJob(
     return { ...ref, outcome: 'failed', error: toStoredError(error, job.attempts, deps.now()) };
   }
 
+  deps.observer?.started(job);
   let value: unknown;
   try {
     value = await performWithCallbacks(definition, args, ctx, deps.middleware, controller);

@@ -50,6 +50,8 @@ export class Worker {
   /** The last claim came back short: the queues looked empty, so a finishing job need not poll. */
   #drained = false;
   #pending: Completion[] = [];
+  /** The claimed job of each pending completion, for the observer once it is written. */
+  readonly #jobOf = new WeakMap<Completion, ClaimedJob>();
   #flushing: Promise<void> | undefined;
   #flushScheduled = false;
   readonly #quit = Promise.withResolvers<void>();
@@ -95,6 +97,7 @@ export class Worker {
     await settleWithin([...this.#running.values()], timeoutMs, this.#quit.promise);
     const stillRunning = await this.#releaseRunning();
     await this.#flushUntilEmpty();
+    await this.#deps.observer?.drain();
     return stillRunning;
   }
 
@@ -155,6 +158,7 @@ export class Worker {
     const done = executeJob(this.#deps, job, controller).then(
       (completion) => {
         if (!this.#running.delete(key)) return;
+        this.#jobOf.set(completion, job);
         this.#queueCompletion(completion);
         logCompletion(this.#deps.logger, job, completion, performance.now() - startedAt);
         this.#finished();
@@ -205,6 +209,7 @@ export class Worker {
               },
             );
           }
+          this.#observeEnded(batch, result.rejected);
           return true;
         },
         (error) => {
@@ -224,6 +229,19 @@ export class Worker {
         if (this.#pending.length > 0) void this.#flush();
       });
     return this.#flushing;
+  }
+
+  /** Tells the observer of the completions written (not those refused for a lost claim). */
+  #observeEnded(batch: readonly Completion[], rejected: readonly string[]): void {
+    const observer = this.#deps.observer;
+    if (!observer) return;
+    const refused = new Set(rejected);
+    observer.ended(
+      batch.flatMap((completion) => {
+        const job = this.#jobOf.get(completion);
+        return job && !refused.has(completion.jobId) ? [{ job, completion }] : [];
+      }),
+    );
   }
 
   async #flushUntilEmpty(): Promise<void> {
