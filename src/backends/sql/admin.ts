@@ -160,24 +160,39 @@ async function jobPlaces(ctx: SqlContext, tx: SqlExecutor, ids: readonly number[
   return rows.map(toPlace);
 }
 
-/** Takes selected rows out of the failed table batch by batch and hands each batch to `apply`. */
-async function inFailedBatches(
-  ctx: SqlContext,
+/**
+ * The conditions choosing a selector's jobs (by `idColumn`, or queue), or null when it chooses
+ * none (no ids, queue or `all`).
+ */
+export function selectorWhere(
+  { d }: SqlContext,
   select: FailedSelector,
-  apply: (tx: SqlExecutor, rows: { id: number }[]) => Promise<void>,
-): Promise<number> {
-  const { driver, d, t } = ctx;
+  idColumn: string,
+): { where: string[]; params: unknown[] } | null {
+  if (!select.ids && !select.queue && !select.all) return null;
   const where: string[] = [];
   const params: unknown[] = [];
   if (select.ids) {
-    where.push(d.inList('job_id', 'bigint'));
+    where.push(d.inList(idColumn, 'bigint'));
     params.push(d.listParam(select.ids.map(Number), 'bigint'));
   }
   if (select.queue) {
     where.push('queue = ?');
     params.push(select.queue);
   }
-  if (where.length === 0 && !select.all) return 0;
+  return { where, params };
+}
+
+/** Takes selected rows out of the failed table batch by batch and hands each batch to `apply`. */
+async function inFailedBatches(
+  ctx: SqlContext,
+  select: FailedSelector,
+  apply: (tx: SqlExecutor, rows: { id: number }[]) => Promise<void>,
+): Promise<number> {
+  const { driver, t } = ctx;
+  const selected = selectorWhere(ctx, select, 'job_id');
+  if (!selected) return 0;
+  const { where, params } = selected;
   let total = 0;
   for (;;) {
     const done = await driver.transaction(async (tx) => {

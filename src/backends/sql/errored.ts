@@ -1,4 +1,5 @@
 import type { ErroredSelector } from '../../backend/types.ts';
+import { selectorWhere } from './admin.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { takeStateRows } from './expiry.ts';
@@ -109,18 +110,11 @@ async function inErroredBatches(
   now: number,
   apply: (tx: SqlExecutor, ids: readonly number[], heads: LineHeads) => Promise<number>,
 ): Promise<number> {
-  const { driver, d, t } = ctx;
-  const where = [`state = 'errored'`, 'serial_key IS NOT NULL', 'id > ?'];
-  const params: unknown[] = [];
-  if (select.ids) {
-    where.push(d.inList('id', 'bigint'));
-    params.push(d.listParam(select.ids.map(Number), 'bigint'));
-  }
-  if (select.queue) {
-    where.push('queue = ?');
-    params.push(select.queue);
-  }
-  if (!select.ids && !select.queue && !select.all) return 0;
+  const { driver, t } = ctx;
+  const selected = selectorWhere(ctx, select, 'id');
+  if (!selected) return 0;
+  const where = [`state = 'errored'`, 'serial_key IS NOT NULL', 'id > ?', ...selected.where];
+  const { params } = selected;
   let total = 0;
   // By id, so a job that errors again while this runs is not taken twice.
   for (let after = 0; ; ) {
