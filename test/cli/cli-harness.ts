@@ -27,11 +27,20 @@ export interface Cli {
   json<T = unknown>(args: readonly string[]): Promise<T>;
   /** The library on the same SQLite file (opened on first use, closed after the test). */
   client(): Promise<Shigoto>;
-  /** Enqueues `count` Crash jobs on `queue` and runs them until all have failed; returns their ids. */
+  /**
+   * Enqueues `count` Crash jobs on `queue` and runs them until all have failed (errored in the
+   * serialized queues `lines` and `halts`, where `halts` stops at the first); returns their ids.
+   */
   failedJobs(count: number, queue?: string): Promise<string[]>;
   /** How many jobs the database holds (0 when there is no database file). */
   jobCount(): Promise<number>;
 }
+
+/** Serialized queues of the test client (`lines` goes on after an error, `halts` stops). */
+export const SERIALIZED_QUEUES = {
+  lines: { serialized: true, onError: 'continue' },
+  halts: { serialized: true },
+} as const;
 
 /** A temp project per test: config/shigoto.yml naming the fixture app and a SQLite file in storage/. */
 export function useCli(): Cli {
@@ -69,6 +78,8 @@ export function useCli(): Cli {
           ...app,
           backend: sqliteBackend({ path: cli.dbPath }),
           logger: createConsoleLogger({ level: 'silent' }),
+          // failedJobs in these queues make errored jobs: one line going on, one stopping.
+          queues: SERIALIZED_QUEUES,
         });
         await shigoto.migrate();
       }

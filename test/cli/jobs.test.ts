@@ -83,7 +83,7 @@ describe('shigoto jobs list', () => {
   it.each([
     [
       ['--state', 'done'],
-      'Allowed choices are scheduled, ready, blocked, claimed, finished, failed, discarded, expired.',
+      'Allowed choices are scheduled, ready, blocked, claimed, finished, failed, discarded, expired, errored.',
     ],
     [['--limit', '0'], '--limit must be a whole number from 1 to 1000'],
     [['--limit', '1001'], '--limit must be a whole number from 1 to 1000'],

@@ -19,7 +19,7 @@ describe('shigoto --help and usage errors', () => {
   });
 
   it.each([
-    ['jobs', ['list', 'show', 'retry', 'discard']],
+    ['jobs', ['list', 'show', 'retry', 'discard', 'reenter', 'remove']],
     ['queues', ['list', 'pause', 'resume']],
     ['recurring', ['list', 'run']],
   ])('%s --help lists its subcommands', async (group, subcommands) => {

@@ -19,9 +19,9 @@ describe('shigoto queues', () => {
         .split('\n')
         .map((l) => l.split(/\s+/)),
     ).toEqual([
-      ['QUEUE', 'STATE', 'READY', 'SCHEDULED', 'BLOCKED', 'RUNNING', 'FAILED', 'LATENCY'],
-      ['default', 'active', '0', '0', '0', '0', '1', '-'],
-      ['greetings', 'active', '1', '1', '0', '0', '0', expect.stringMatching(/^\d+s$/)],
+      ['QUEUE', 'STATE', 'READY', 'SCHEDULED', 'BLOCKED', 'RUNNING', 'FAILED', 'ERRORED', 'LATENCY'],
+      ['default', 'active', '0', '0', '0', '0', '1', '0', '-'],
+      ['greetings', 'active', '1', '1', '0', '0', '0', '0', expect.stringMatching(/^\d+s$/)],
     ]);
   });
 

@@ -6,10 +6,12 @@ import { type GlobalOptions, withContext } from '../context.ts';
 import { table, time } from '../output.ts';
 import { parseInteger } from '../parse.ts';
 import { publicJob } from '../records.ts';
-import { registerFailedCommands } from './jobs-failed.ts';
+import { registerJobActions } from './jobs-actions.ts';
 
 export function registerJobs(program: Command): void {
-  const jobs = program.command('jobs').description('List, show, retry and discard jobs');
+  const jobs = program
+    .command('jobs')
+    .description('List, show, retry and discard jobs; re-enter and remove errored ones');
 
   jobs
     .command('list')
@@ -72,7 +74,7 @@ export function registerJobs(program: Command): void {
       });
     });
 
-  registerFailedCommands(jobs);
+  registerJobActions(jobs);
 }
 
 function describeJob(job: ReturnType<typeof publicJob>): string {

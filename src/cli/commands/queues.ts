@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
+import type { QueueInfo } from '../../backend/types.ts';
 import { assertQueueName } from '../../util/names.ts';
 import { type GlobalOptions, withContext } from '../context.ts';
 import { age, table } from '../output.ts';
 import { publicQueue } from '../records.ts';
+
+/** Paused by an operator, and/or stopped at an errored job of its serialized line. */
+function queueState(q: QueueInfo): string {
+  const states = [q.paused && 'paused', q.stopped && 'stopped'].filter(Boolean);
+  return states.length > 0 ? states.join(', ') : 'active';
+}
 
 export function registerQueues(program: Command): void {
   const queues = program.command('queues').description('List, pause and resume queues');
@@ -17,15 +24,16 @@ export function registerQueues(program: Command): void {
           table(
             list.map((q) => ({
               queue: q.name,
-              state: q.paused ? 'paused' : 'active',
+              state: queueState(q),
               ready: q.ready,
               scheduled: q.scheduled,
               blocked: q.blocked,
               running: q.claimed,
               failed: q.failed,
+              errored: q.errored,
               latency: age(q.oldestReadyAt),
             })),
-            ['queue', 'state', 'ready', 'scheduled', 'blocked', 'running', 'failed', 'latency'],
+            ['queue', 'state', 'ready', 'scheduled', 'blocked', 'running', 'failed', 'errored', 'latency'],
             'No queues yet: enqueue a job first.',
           ),
         );
