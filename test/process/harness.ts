@@ -43,6 +43,9 @@ export const PROCESS_TEST = { timeout: 120_000 };
 
 export type BackendKind = 'sqlite' | 'postgres';
 
+/** A serialized queue of the test client: jobs enqueued to it run one at a time, in order. */
+export const SERIAL_QUEUE = 'serial';
+
 /**
  * The backends every process test runs against: SHIGOTO_BACKENDS, a comma list (default
  * "sqlite"; CI runs "sqlite,postgres"). Each test gets its own SQLite file or schema.
@@ -138,6 +141,7 @@ export class ServiceHarness {
       backend: queue,
       jobs: [work, spin],
       logger: createConsoleLogger({ level: 'silent' }),
+      queues: { [SERIAL_QUEUE]: { serialized: true } },
     });
   }
 
