@@ -4,6 +4,7 @@ import type { JobRegistry } from '../client/registry.ts';
 import { ConfigError, ShigotoError } from '../errors.ts';
 import type { CodecRegistry } from '../job/codec.ts';
 import type { AnyJob } from '../job/define.ts';
+import type { SerialQueues } from '../job/serial.ts';
 import { commandJob, resolveCommand } from './command.ts';
 import type { RecurringTask } from './task-schema.ts';
 
@@ -14,6 +15,8 @@ export interface PlanDeps {
   readonly maxPayloadBytes: number;
   /** The slot duration of concurrency options that set none (default_concurrency_control_period). */
   readonly concurrencyDurationMs?: number;
+  /** The client's serialized queues: a run enqueued to one takes its place in line. */
+  readonly serialQueues?: SerialQueues;
   /** The app module's exports, which `command:` tasks name. */
   readonly exports: object;
 }

@@ -66,7 +66,12 @@ export async function startEmbedded(
   });
   // Before anything runs: a task whose job or command is missing is refused here.
   const scheduler = embeddedScheduler(
-    { ...deps, onError, onEnqueued: (queues) => wakeMatching(workers, queues) },
+    {
+      ...deps,
+      serialQueues: deps.shigoto.serialQueues,
+      onError,
+      onEnqueued: (queues) => wakeMatching(workers, queues),
+    },
     options.recurring,
     options.commands,
   );

@@ -4,6 +4,7 @@ import type { Shigoto } from '../client/shigoto.ts';
 import type { ShigotoConfig } from '../config/load.ts';
 import type { CodecRegistry } from '../job/codec.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../job/envelope.ts';
+import type { SerialQueues } from '../job/serial.ts';
 import { COMMAND_JOB, commandJob } from '../recurring/command.ts';
 import { planRecurring } from '../recurring/plan.ts';
 import { loadRecurringSetup } from '../recurring/setup.ts';
@@ -34,6 +35,7 @@ export function startSchedulerRole({ config, shigoto, exports, logger, onError }
       codecs: shigoto.codecs,
       maxPayloadBytes: config.maxPayloadBytes,
       concurrencyDurationMs: config.defaultConcurrencyControlPeriodMs,
+      serialQueues: shigoto.serialQueues,
       exports,
     },
   );
@@ -52,6 +54,7 @@ export interface EmbeddedSchedulerDeps {
   readonly registry: JobRegistry;
   readonly codecs: CodecRegistry;
   readonly maxPayloadBytes?: number | undefined;
+  readonly serialQueues?: SerialQueues | undefined;
   readonly now: () => number;
   readonly logger: Logger;
   readonly onError: (error: unknown) => void;
@@ -75,6 +78,7 @@ export function embeddedScheduler(
       registry: deps.registry,
       codecs: deps.codecs,
       maxPayloadBytes: deps.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+      ...(deps.serialQueues && { serialQueues: deps.serialQueues }),
       exports: commands,
     },
     'work({ recurring })',

@@ -73,6 +73,18 @@ describe('planRecurring', () => {
     });
   });
 
+  it('puts a run enqueued to a serialized queue in its line', () => {
+    const plan = planRecurring(
+      parseRecurringTasks(
+        { weekly: { job: 'Digest', args: { audience: 'weekly' }, schedule: '@weekly' } },
+        't',
+      ),
+      deps({ serialQueues: new Map([['mail-weekly', 'continue']]) }),
+      't',
+    );
+    expect(plan.buildJob(plan.tasks[0]!, 0).serial).toEqual({ key: 'mail-weekly', onError: 'continue' });
+  });
+
   it('builds a command task as the command job, on the default queue unless the task names one', () => {
     const plan = planRecurring(
       parseRecurringTasks(
