@@ -141,6 +141,25 @@ describe('shigoto enqueue with bad input: exit 2, nothing written', () => {
     expect(await cli.jobCount()).toBe(0);
   });
 
+  it('--ordering-key puts the job in its line of a serialized queue of the configuration; a parallel queue refuses it', async () => {
+    await writeFile(
+      join(cli.dir, 'config/shigoto.yml'),
+      `app: ${JSON.stringify(APP_PATH)}\nbackend: {adapter: sqlite, path: storage/jobs.db}\nqueues: {greetings: {serialized: true}}\n`,
+    );
+    const enqueue = (key: string, queue = 'greetings') =>
+      cli.run(['enqueue', 'Greet', '{"name":"x"}', '--ordering-key', key, '--queue', queue]);
+    expect((await enqueue('a')).code).toBe(0);
+    expect((await enqueue('a')).code).toBe(0);
+    const refused = await enqueue('a', 'mail');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('orderingKey needs a serialized queue');
+    const jobs = await (await cli.client()).jobs.list();
+    expect(jobs.map((j) => [j.serialKey, j.state])).toEqual([
+      ['greetings/a', 'blocked'],
+      ['greetings/a', 'ready'],
+    ]);
+  });
+
   it('a missing job name', async () => {
     const result = await cli.run(['enqueue']);
     expect(result.code).toBe(2);

@@ -12,6 +12,7 @@ interface EnqueueFlags {
   readonly waitUntil?: Date;
   /** Milliseconds. */
   readonly expiresIn?: number;
+  readonly orderingKey?: string;
 }
 
 export function registerEnqueue(program: Command): void {
@@ -37,6 +38,7 @@ export function registerEnqueue(program: Command): void {
       'expire unless started within this long of being due, e.g. 10m',
       parseDuration('--expires-in'),
     )
+    .option('--ordering-key <key>', "in a serialized queue, the line to run in (over the job's orderingKey)")
     .action(async (job: string, rawArgs: string, options: EnqueueFlags, command: Command) => {
       // Everything that can be checked without the database is checked first.
       const args = parseJsonArgument(rawArgs, 'args');
@@ -50,6 +52,7 @@ export function registerEnqueue(program: Command): void {
             ...(options.wait !== undefined && { wait: options.wait }),
             ...(options.waitUntil !== undefined && { waitUntil: options.waitUntil }),
             ...(options.expiresIn !== undefined && { expiresIn: options.expiresIn }),
+            ...(options.orderingKey !== undefined && { orderingKey: options.orderingKey }),
           });
           const when = enqueued.runAt ? ` to run at ${time(enqueued.runAt.getTime())}` : '';
           out.result(enqueued, () =>
