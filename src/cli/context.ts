@@ -1,15 +1,17 @@
 import type { AppDefinition } from '../client/shigoto.ts';
 import { Shigoto } from '../client/shigoto.ts';
-import { loadApp } from '../config/app.ts';
 import { backendFromConfig } from '../config/backend.ts';
 import { clientSettings } from '../config/client.ts';
 import { loadConfig, type ShigotoConfig } from '../config/load.ts';
+import { loadServiceApp } from '../jobs-file/app.ts';
 import { createConsoleLogger, type Logger } from '../util/logger.ts';
 import { createOutput, type Output } from './output.ts';
 
 export interface GlobalOptions {
   readonly config?: string;
   readonly json?: boolean;
+  /** A command's -j/--jobs-file: the job definitions file (else jobs_file, else config/jobs.yml). */
+  readonly jobsFile?: string;
 }
 
 export interface CommandContext {
@@ -40,12 +42,12 @@ export async function createClient(
 }
 
 /**
- * Opens the configured backend for one command. `withApp` also loads the app module, for
- * commands that need job definitions. Commands log only warnings, on stderr.
+ * Opens the configured backend for one command. `withApp` also loads the app module and the
+ * job definitions file, for commands that need job definitions. Commands log only warnings, on stderr.
  */
 export async function openContext(options: GlobalOptions, withApp = false): Promise<CommandContext> {
   const config = loadConfig({ path: options.config });
-  const app = withApp ? await loadApp(config.appPath) : {};
+  const app = withApp ? (await loadServiceApp(config, options.jobsFile)).app : {};
   const logger = createConsoleLogger({ level: 'warn', format: config.logFormat });
   const shigoto = await createClient(config, app, logger);
   return { config, shigoto, out: createOutput(options.json ?? false) };

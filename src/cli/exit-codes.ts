@@ -10,6 +10,7 @@ export const EXIT = {
   config: 4,
   unavailable: 5,
   alreadyRunning: 6,
+  timeout: 7,
 } as const;
 
 const BY_CODE: Record<string, number> = {
@@ -19,6 +20,9 @@ const BY_CODE: Record<string, number> = {
   PAYLOAD_TOO_LARGE: EXIT.usage,
   PAYLOAD_ENCODE: EXIT.usage,
   JOB_NOT_FOUND: EXIT.notFound,
+  NO_SUBSCRIBERS: EXIT.usage,
+  TASK_NOT_FOUND: EXIT.notFound,
+  WAIT_TIMEOUT: EXIT.timeout,
   INVALID_CONFIG: EXIT.config,
   BACKEND_UNAVAILABLE: EXIT.unavailable,
   ALREADY_RUNNING: EXIT.alreadyRunning,

@@ -6,6 +6,7 @@ import { registerQueues } from './commands/queues.ts';
 import { registerRecurring } from './commands/recurring.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerTask } from './commands/task.ts';
 
 /** With `json`, commander's usage errors are left to main.ts, which prints them as JSON. */
 export function buildProgram(version: string, { json = false } = {}): Command {
@@ -23,6 +24,7 @@ export function buildProgram(version: string, { json = false } = {}): Command {
   // Subcommands inherit the settings above; they must be set before registering them.
   registerStart(program);
   registerEnqueue(program);
+  registerTask(program);
   registerJobs(program);
   registerQueues(program);
   registerRecurring(program);

@@ -25,6 +25,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, type JobEnvelope, toEnvelope } from '../job/
 import { isOutcome } from '../job/outcome.ts';
 import { performWithCallbacks } from '../job/perform.ts';
 import type { SerialQueues } from '../job/serial.ts';
+import { DEFAULT_TASK_EXPIRE_MS } from '../job/topics.ts';
 import { type EmbeddedOptions, type RunningRuntime, startEmbedded } from '../runtime/embedded.ts';
 import type { LifecycleHooks } from '../runtime/hooks.ts';
 import type { JobObserver } from '../runtime/observer.ts';
@@ -46,7 +47,7 @@ import { JobRegistry } from './registry.ts';
 import { serialQueuesOf } from './serial-queues.ts';
 import { type TaskOutcome, toTaskOutcome } from './task-outcome.ts';
 import { TaskWaiter, type WaitForOptions } from './task-waiter.ts';
-import { DEFAULT_TASK_EXPIRE_MS, publishTask, type TaskOptions } from './tasks.ts';
+import { publishTask, type TaskOptions } from './tasks.ts';
 
 /** The code-level parts of an application: what `shigoto start` loads from the `app` module. */
 export interface AppDefinition {

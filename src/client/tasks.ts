@@ -8,9 +8,6 @@ import type { Duration } from '../util/duration.ts';
 import { type EnqueueRequest, type EnqueuerDeps, enqueueRequests, type JobWriter } from './enqueue.ts';
 import type { JobRegistry } from './registry.ts';
 
-/** The seed's default: a task's executions not started within 10 s expire. */
-export const DEFAULT_TASK_EXPIRE_MS = 10_000;
-
 export interface TaskOptions {
   /**
    * Executions not started within this long of the publish expire (kept, visible, never run

@@ -4,7 +4,16 @@ import type { ShigotoConfig } from './load.ts';
 /** The client options the configuration sets: payload and queue size limits, serialized queues, the default concurrency duration. */
 export function clientSettings(
   config: ShigotoConfig,
-): Pick<ShigotoOptions, 'maxPayloadBytes' | 'maxQueueSize' | 'queues' | 'concurrencyDuration'> {
+): Pick<
+  ShigotoOptions,
+  | 'maxPayloadBytes'
+  | 'maxQueueSize'
+  | 'queues'
+  | 'concurrencyDuration'
+  | 'taskExpire'
+  | 'lifecycleEvents'
+  | 'filterArguments'
+> {
   const queues = Object.fromEntries(
     Object.entries(config.queues).map(([name, q]) => [
       name,
@@ -19,5 +28,8 @@ export function clientSettings(
     ...(config.maxQueueSize === null ? {} : { maxQueueSize: config.maxQueueSize }),
     queues,
     concurrencyDuration: config.defaultConcurrencyControlPeriodMs,
+    taskExpire: config.taskExpireMs,
+    lifecycleEvents: config.lifecycleEvents,
+    filterArguments: config.filterArguments,
   };
 }

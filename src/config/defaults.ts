@@ -2,6 +2,7 @@ import { POSTGRES_DEFAULTS } from '../backends/postgres/index.ts';
 import { SQLITE_DEFAULTS } from '../backends/sqlite/index.ts';
 import { CONTROL_DEFAULTS } from '../job/controls.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../job/envelope.ts';
+import { DEFAULT_TASK_EXPIRE_MS } from '../job/topics.ts';
 import { RUNTIME_DEFAULTS } from '../runtime/defaults.ts';
 import { DEFAULT_FILTER_PATTERNS } from '../util/filter.ts';
 import type { LogFormat, LogLevel } from '../util/logger.ts';
@@ -40,6 +41,11 @@ export const CONFIG_DEFAULTS = {
   maxQueueSize: null,
   defaultConcurrencyControlPeriodMs: CONTROL_DEFAULTS.concurrencyDurationMs,
   pidfile: 'tmp/pids/shigoto.pid',
+  /** Inline scripts in the job definitions file are trusted code: off unless the operator says so. */
+  allowJobScripts: false,
+  /** The seed's 10 seconds. */
+  taskExpireMs: DEFAULT_TASK_EXPIRE_MS,
+  lifecycleEvents: false,
   logLevel: 'info' as LogLevel,
   logFormat: 'text' as LogFormat,
   filterArguments: DEFAULT_FILTER_PATTERNS,

@@ -15,6 +15,10 @@ export const ENV_KEYS: Readonly<Record<string, EnvKind>> = {
   max_queue_size: 'number',
   default_concurrency_control_period: 'number',
   pidfile: 'pathOrFalse',
+  jobs_file: 'text',
+  allow_job_scripts: 'boolean',
+  task_expire: 'number',
+  lifecycle_events: 'boolean',
   log_level: 'text',
   log_format: 'text',
 };

@@ -83,6 +83,14 @@ export interface ShigotoConfig {
   /** How long a concurrency slot is held at most when a job sets no duration. */
   readonly defaultConcurrencyControlPeriodMs: number;
   readonly pidfile: string | null;
+  /** jobs_file, resolved; null: config/jobs.yml when it exists (docs/topics.md). */
+  readonly jobsFile: string | null;
+  /** Inline `script:` entries of the job definitions file may run (trusted code, not a sandbox). */
+  readonly allowJobScripts: boolean;
+  /** How long a task's executions may wait to start before they expire. */
+  readonly taskExpireMs: number;
+  /** Job state changes are published on the Job.* topics. */
+  readonly lifecycleEvents: boolean;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   /** Argument keys whose values are hidden wherever arguments are shown. */
@@ -198,6 +206,10 @@ function resolveConfig(c: ParsedConfig, source: string | null, path: (p: string)
     defaultConcurrencyControlPeriodMs:
       c.default_concurrency_control_period ?? d.defaultConcurrencyControlPeriodMs,
     pidfile: c.pidfile === false ? null : path(c.pidfile ?? d.pidfile),
+    jobsFile: c.jobs_file ? path(c.jobs_file) : null,
+    allowJobScripts: c.allow_job_scripts ?? d.allowJobScripts,
+    taskExpireMs: c.task_expire ?? d.taskExpireMs,
+    lifecycleEvents: c.lifecycle_events ?? d.lifecycleEvents,
     logLevel: c.log_level ?? d.logLevel,
     logFormat: c.log_format ?? d.logFormat,
     filterArguments: c.filter_arguments ?? d.filterArguments,

@@ -192,6 +192,14 @@ export const configSchema = z.strictObject(
     pidfile: z
       .union([z.string().min(1), z.literal(false)], { error: 'a file path, or false for no pidfile' })
       .optional(),
+    /** config/jobs.yml by default (docs/topics.md). */
+    jobs_file: z
+      .string({ error: 'the path of the job definitions file' })
+      .min(1, { error: 'the path of the job definitions file' })
+      .optional(),
+    allow_job_scripts: z.boolean({ error: 'true or false' }).optional(),
+    task_expire: duration('above zero').optional(),
+    lifecycle_events: z.boolean({ error: 'true or false' }).optional(),
     log_level: oneOf(['debug', 'info', 'warn', 'error', 'silent']).optional(),
     log_format: oneOf(['text', 'json']).optional(),
     filter_arguments: z

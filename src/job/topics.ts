@@ -14,6 +14,9 @@ export interface TaskRef {
  */
 export const TASK_METADATA = { id: 'shigoto.task', topic: 'shigoto.topic' } as const;
 
+/** The seed's default: a task's executions not started within 10 s expire. */
+export const DEFAULT_TASK_EXPIRE_MS = 10_000;
+
 export const TOPIC_RULE = '1-128 characters from A-Z a-z 0-9 _ . : -';
 
 /** Topics follow the rule of queue names. */

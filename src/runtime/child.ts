@@ -1,8 +1,8 @@
 import { Shigoto } from '../client/shigoto.ts';
-import { loadAppModule } from '../config/app.ts';
 import { backendFromConfig } from '../config/backend.ts';
 import { clientSettings } from '../config/client.ts';
 import type { ShigotoConfig } from '../config/load.ts';
+import { loadServiceApp } from '../jobs-file/app.ts';
 import { commandJob } from '../recurring/command.ts';
 import { createConsoleLogger } from '../util/logger.ts';
 import { newProcessInfo } from '../util/process-info.ts';
@@ -61,7 +61,8 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     format: config.logFormat,
     context: { process: name, pid: process.pid },
   });
-  const { app, exports } = await loadAppModule(config.appPath);
+  // The supervisor put the job definitions file it read into the config.
+  const { app, exports } = await loadServiceApp(config);
   const shigoto = new Shigoto({
     ...app,
     // Command tasks of recurring.yml run as this job, calling the app module's exports.

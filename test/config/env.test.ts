@@ -43,6 +43,10 @@ describe('environment overrides', () => {
       SHIGOTO_CLEAR_FINISHED_JOBS_AFTER: '2h',
       SHIGOTO_MAX_PAYLOAD_BYTES: '4096',
       SHIGOTO_PIDFILE: 'run/s.pid',
+      SHIGOTO_JOBS_FILE: 'deploy/jobs.yml',
+      SHIGOTO_ALLOW_JOB_SCRIPTS: 'true',
+      SHIGOTO_TASK_EXPIRE: '30',
+      SHIGOTO_LIFECYCLE_EVENTS: 'true',
       SHIGOTO_LOG_LEVEL: 'error',
       SHIGOTO_LOG_FORMAT: 'json',
     });
@@ -56,6 +60,10 @@ describe('environment overrides', () => {
       clearFinishedJobsAfterMs: 7_200_000,
       maxPayloadBytes: 4096,
       pidfile: join(dir.path, 'run/s.pid'),
+      jobsFile: join(dir.path, 'deploy/jobs.yml'),
+      allowJobScripts: true,
+      taskExpireMs: 30_000,
+      lifecycleEvents: true,
       logLevel: 'error',
       logFormat: 'json',
     });

@@ -42,6 +42,10 @@ describe('loadConfig without a file', () => {
       queues: {},
       defaultConcurrencyControlPeriodMs: 180_000,
       pidfile: join(dir.path, 'tmp/pids/shigoto.pid'),
+      jobsFile: null,
+      allowJobScripts: false,
+      taskExpireMs: 10_000,
+      lifecycleEvents: false,
       logLevel: 'info',
       logFormat: 'text',
       filterArguments: DEFAULT_FILTER_PATTERNS,
@@ -143,6 +147,10 @@ queues:
     on_error: continue
 default_concurrency_control_period: 10m
 pidfile: run/shigoto.pid
+jobs_file: config/topics.yml
+allow_job_scripts: true
+task_expire: 30
+lifecycle_events: true
 log_level: debug
 log_format: json
 filter_arguments: [password, "/^card_/"]
@@ -183,6 +191,10 @@ filter_arguments: [password, "/^card_/"]
       },
       defaultConcurrencyControlPeriodMs: 600_000,
       pidfile: join(dir.path, 'run/shigoto.pid'),
+      jobsFile: join(dir.path, 'config/topics.yml'),
+      allowJobScripts: true,
+      taskExpireMs: 30_000,
+      lifecycleEvents: true,
       logLevel: 'debug',
       logFormat: 'json',
       filterArguments: ['password', '/^card_/'],

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
-import { loadAppModule } from '../../config/app.ts';
 import { backendLocation } from '../../config/backend.ts';
 import { loadConfig, type ShigotoConfig } from '../../config/load.ts';
+import { loadServiceApp } from '../../jobs-file/app.ts';
 import { loadRecurringSetup, planDepsOf } from '../../recurring/setup.ts';
 import { Supervisor } from '../../runtime/supervisor.ts';
 import { createConsoleLogger } from '../../util/logger.ts';
 import { createClient, type GlobalOptions } from '../context.ts';
 
 interface StartFlags {
+  readonly jobsFile?: string;
   readonly recurringScheduleFile?: string;
   readonly skipRecurring?: boolean;
 }
@@ -22,6 +23,10 @@ export function registerStart(program: Command): void {
       '-r, --recurring-schedule-file <file>',
       'recurring tasks (default: $SHIGOTO_RECURRING_SCHEDULE, scheduler.recurring_schedule_file, else config/recurring.yml if it exists)',
     )
+    .option(
+      '-j, --jobs-file <file>',
+      'job definitions: name, topics and code (default: $SHIGOTO_JOBS_FILE, jobs_file, else config/jobs.yml if it exists)',
+    )
     .option('--skip-recurring', 'run no scheduler, whatever the recurring tasks file holds')
     .action(async (flags: StartFlags, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
@@ -31,7 +36,8 @@ export function registerStart(program: Command): void {
         format: loaded.logFormat,
         context: { process: 'supervisor' },
       });
-      const appModule = await loadAppModule(loaded.appPath);
+      // The app module and the job definitions file: every entry is checked before anything starts.
+      const appModule = await loadServiceApp(loaded, flags.jobsFile);
       const { app } = appModule;
       if (!app.jobs?.length)
         logger.warn(
@@ -49,6 +55,8 @@ export function registerStart(program: Command): void {
       // The scheduler child reads exactly this file; no tasks, no scheduler.
       const config: ShigotoConfig = {
         ...loaded,
+        // Every child reads exactly the file read here.
+        jobsFile: appModule.jobsFile,
         scheduler: { enabled: tasks > 0, recurringScheduleFile: tasks > 0 ? recurring!.file : null },
       };
       const shigoto = await createClient(config, app, logger);
@@ -56,6 +64,7 @@ export function registerStart(program: Command): void {
         config: config.source ?? '(defaults)',
         backend: `${config.backend.adapter}:${backendLocation(config.backend)}`,
         jobs: shigoto.registry.names().join(',') || '(none)',
+        jobsFile: appModule.jobsFile ?? '(none)',
         recurring: runScheduler ? `${tasks} task(s) from ${recurring!.file}` : 'scheduler disabled',
       });
       const supervisor = new Supervisor(config, shigoto);
