@@ -13,6 +13,7 @@ import {
 } from '../../src/index.ts';
 import { closeAdminPool, isolatedPostgres } from './postgres.ts';
 import { POSTGRES, serviceAvailable } from './services.ts';
+import { workFast } from './shigoto-harness.ts';
 import { tempDir } from './temp-dir.ts';
 
 export type BackendKind = 'inline' | 'sqlite' | 'postgres';
@@ -69,12 +70,7 @@ export function useBackendHarness(kind: BackendKind): (options?: Options) => Pro
         offset += ms;
       },
       work: async (workOptions = {}) => {
-        const runtime = await shigoto.work({
-          workers: [{ queues: ['*'], pollingIntervalMs: 10 }],
-          dispatcher: { pollingIntervalMs: 10 },
-          shutdownTimeoutMs: 2000,
-          ...workOptions,
-        });
+        const runtime = await workFast(shigoto, workOptions);
         cleanups.push(() => runtime.stop());
         return runtime;
       },

@@ -58,12 +58,7 @@ export function useHarness(): (options?: HarnessOptions) => Promise<Harness> {
         offset += ms;
       },
       work: async (workOptions = {}) => {
-        const runtime = await shigoto.work({
-          workers: [{ queues: ['*'], pollingIntervalMs: 10 }],
-          dispatcher: { pollingIntervalMs: 10 },
-          shutdownTimeoutMs: 2000,
-          ...workOptions,
-        });
+        const runtime = await workFast(shigoto, workOptions);
         cleanups.push(() => runtime.stop());
         return runtime;
       },
@@ -81,6 +76,16 @@ export function useHarness(): (options?: HarnessOptions) => Promise<Harness> {
       allJobs: async () => (await shigoto.jobs.list({ limit: 1000 })).reverse(),
     };
   };
+}
+
+/** An embedded runtime on every queue polling every 10 ms (what harnesses' work() starts). */
+export function workFast(shigoto: Shigoto, options: EmbeddedOptions = {}): Promise<RunningRuntime> {
+  return shigoto.work({
+    workers: [{ queues: ['*'], pollingIntervalMs: 10 }],
+    dispatcher: { pollingIntervalMs: 10 },
+    shutdownTimeoutMs: 2000,
+    ...options,
+  });
 }
 
 /** Polls `condition` until it holds; fails with `describe()` after `timeoutMs`. */
