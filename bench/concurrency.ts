@@ -5,7 +5,6 @@
  * Reports jobs/s and how long the last job waited past its due time.
  * Run: npm run bench -- concurrency [--backend sqlite|postgres] [--jobs 10000] [--keys 100] [--threads 16] [--json]
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import {
 import { silentLogger } from '../src/util/logger.ts';
 import { argValue, printReport, type Result } from './common.ts';
 import { closeAdmin, databaseUrl, dropSchema, freshSchema, serverSettings } from './pg.ts';
+import { forkWorkers, stopWorkers } from './workers.ts';
 
 const WORKERS = 2;
 const threads = Number(argValue('--threads', '16'));
@@ -66,29 +66,8 @@ async function runChild(where: string): Promise<void> {
   });
 }
 
-function startWorkers(where: string): Promise<ChildProcess[]> {
-  const file = fileURLToPath(import.meta.url);
-  return Promise.all(
-    Array.from({ length: WORKERS }, () => {
-      const child = fork(file, ['--child', where, '--threads', String(threads)], {
-        execArgv: ['--conditions=shigoto-source'],
-      });
-      return new Promise<ChildProcess>((resolve) => child.once('message', () => resolve(child)));
-    }),
-  );
-}
-
-async function stopWorkers(children: readonly ChildProcess[]): Promise<ChildReport[]> {
-  return Promise.all(
-    children.map(
-      (child) =>
-        new Promise<ChildReport>((resolve) => {
-          child.once('message', (report) => resolve(report as ChildReport));
-          child.send('stop');
-        }),
-    ),
-  );
-}
+const startWorkers = (where: string) =>
+  forkWorkers(fileURLToPath(import.meta.url), WORKERS, [where, '--threads', String(threads)]);
 
 async function waitUntilFinished(shigoto: Shigoto, total: number): Promise<number> {
   for (;;) {
@@ -110,7 +89,7 @@ async function limitedDrain(where: string, jobs: number, keys: number): Promise<
   const children = await startWorkers(where);
   const start = Date.now();
   const end = await waitUntilFinished(shigoto, jobs);
-  const reports = await stopWorkers(children);
+  const reports = await stopWorkers<ChildReport>(children);
   await shigoto.close();
   check(reports, jobs);
   return [
@@ -141,7 +120,7 @@ async function scheduledBurst(where: string, jobs: number): Promise<Result[]> {
   const dispatcher = await shigoto.work({ workers: [], dispatcher: {} });
   const end = await waitUntilFinished(shigoto, jobs);
   await dispatcher.stop();
-  const reports = await stopWorkers(children);
+  const reports = await stopWorkers<ChildReport>(children);
   await shigoto.close();
   check(reports, jobs);
   const lastStart = Math.max(...reports.map((r) => r.lastStartAt));

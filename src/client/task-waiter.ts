@@ -14,7 +14,7 @@ export interface WaitForOptions {
  * Without notices from the database, waiters look every this often (another process's worker
  * may end a task's job); jobs ended by this process's own workers wake them at once.
  */
-export const TASK_POLL_INTERVAL_MS = 250;
+export const TASK_POLL_INTERVAL_MS = 100;
 /** After a failed look, the next comes this much later whatever else happens. */
 const RETRY_MS = 1000;
 
@@ -32,7 +32,8 @@ export class TaskWaiter {
   readonly #waiting = new Map<string, Set<Settle>>();
   #listening: Promise<(() => Promise<void>) | null> | undefined;
   #checking: Promise<void> | undefined;
-  #again = false;
+  /** The tasks to look at next: those a notice named, or all waited for (a poll, a reconnect). */
+  #due: Set<string> | 'all' = new Set();
   #poll: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -84,10 +85,15 @@ export class TaskWaiter {
     });
   }
 
-  /** Jobs of these tasks (undefined: of any task) may have ended: look again. */
+  /** Jobs of these tasks (undefined or empty: of any task) may have ended: look again. */
   wake(taskIds?: readonly string[]): void {
     if (this.#waiting.size === 0) return;
-    if (taskIds && taskIds.length > 0 && !taskIds.some((id) => this.#waiting.has(id))) return;
+    if (!taskIds || taskIds.length === 0) this.#due = 'all';
+    else if (this.#due !== 'all') {
+      const due = this.#due;
+      for (const id of taskIds) if (this.#waiting.has(id)) due.add(id);
+      if (due.size === 0) return;
+    }
     void this.#check();
   }
 
@@ -117,27 +123,27 @@ export class TaskWaiter {
   /** A poll runs while anyone waits and no notices come from the backend. */
   #updatePoll(notices: unknown): void {
     const wanted = this.#waiting.size > 0 && notices === null && !this.#closed;
-    if (wanted && !this.#poll) this.#poll = setInterval(() => void this.#check(), this.#pollMs);
+    if (wanted && !this.#poll) this.#poll = setInterval(() => this.wake(), this.#pollMs);
     if (!wanted && this.#poll) {
       clearInterval(this.#poll);
       this.#poll = undefined;
     }
   }
 
-  /** One look for every task waited for; wake-ups during a look make one more after it. */
+  /** One look at the tasks due; wake-ups during a look make one more after it. */
   #check(): Promise<void> {
-    if (this.#checking) {
-      this.#again = true;
-      return this.#checking;
-    }
+    if (this.#checking) return this.#checking;
     this.#checking = (async () => {
-      do {
-        this.#again = false;
-        const ids = [...this.#waiting.keys()];
+      for (;;) {
+        const due = this.#due;
+        this.#due = new Set();
+        const ids = (due === 'all' ? [...this.#waiting.keys()] : [...due]).filter((id) =>
+          this.#waiting.has(id),
+        );
         if (ids.length === 0) break;
         const ended = await this.#backend.getTasks({ ids, ended: true });
         for (const task of ended) for (const settle of [...(this.#waiting.get(task.id) ?? [])]) settle(task);
-      } while (this.#again);
+      }
     })()
       .catch((error: unknown) => {
         this.#logger.warn('Looking up tasks waited for failed; trying again', { error });
@@ -145,6 +151,8 @@ export class TaskWaiter {
       })
       .finally(() => {
         this.#checking = undefined;
+        // A wake-up between the last look and now.
+        if (this.#due === 'all' || this.#due.size > 0) void this.#check();
       });
     return this.#checking;
   }

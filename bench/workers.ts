@@ -1,0 +1,28 @@
+/** Worker processes for the benchmarks: forked from a suite's own file with `--child`. */
+import { type ChildProcess, fork } from 'node:child_process';
+
+/**
+ * Forks `count` copies of `file` with `args` (the child sees `--child` in its argv) and resolves
+ * once each has sent its first message (its runtime started).
+ */
+export function forkWorkers(file: string, count: number, args: readonly string[]): Promise<ChildProcess[]> {
+  return Promise.all(
+    Array.from({ length: count }, () => {
+      const child = fork(file, ['--child', ...args], { execArgv: ['--conditions=shigoto-source'] });
+      return new Promise<ChildProcess>((resolve) => child.once('message', () => resolve(child)));
+    }),
+  );
+}
+
+/** Tells each worker to stop and resolves with what each reports back. */
+export function stopWorkers<Report>(children: readonly ChildProcess[]): Promise<Report[]> {
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<Report>((resolve) => {
+          child.once('message', (report) => resolve(report as Report));
+          child.send('stop');
+        }),
+    ),
+  );
+}
