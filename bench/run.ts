@@ -8,7 +8,6 @@ const suites: Record<string, string> = {
   bullmq: './peers/bullmq.ts',
   compare: './compare.ts',
   concurrency: './concurrency.ts',
-  serialized: './serialized.ts',
   topics: './topics.ts',
 };
 const path = suites[suite];
