@@ -9,18 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type Backend,
-  createShigoto,
-  defineJob,
-  postgresBackend,
-  type Shigoto,
-  sqliteBackend,
-} from 'shigoto';
+import { createShigoto, defineJob, type Shigoto } from 'shigoto';
 import { silentLogger } from '../src/util/logger.ts';
 import { argValue, percentile, printReport } from './common.ts';
-import { closeAdmin, databaseUrl, dropSchema, freshSchema, serverSettings } from './pg.ts';
-import { forkWorkers, stopWorkers } from './workers.ts';
+import { closeAdmin, dropSchema, freshSchema, serverSettings } from './pg.ts';
+import { forkWorkers, openBackend, stopWorkers } from './workers.ts';
 
 const WORKERS = 2;
 const TOPIC = 'bench.fanout';
@@ -37,12 +30,6 @@ const subscribers = Array.from({ length: subscriberCount }, (_, i) =>
     },
   }),
 );
-
-function openBackend(where: string): Backend {
-  return where.startsWith('pg:')
-    ? postgresBackend({ connectionString: databaseUrl, schema: where.slice(3) })
-    : sqliteBackend({ path: where });
-}
 
 function client(where: string): Shigoto {
   return createShigoto({ backend: openBackend(where), jobs: subscribers, logger: silentLogger });

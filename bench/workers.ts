@@ -1,5 +1,14 @@
 /** Worker processes for the benchmarks: forked from a suite's own file with `--child`. */
 import { type ChildProcess, fork } from 'node:child_process';
+import { type Backend, postgresBackend, sqliteBackend } from 'shigoto';
+import { databaseUrl } from './pg.ts';
+
+/** Where the queue lives: a SQLite file or a PostgreSQL schema ("pg:<schema>"), named the same way in every process. */
+export function openBackend(where: string): Backend {
+  return where.startsWith('pg:')
+    ? postgresBackend({ connectionString: databaseUrl, schema: where.slice(3) })
+    : sqliteBackend({ path: where });
+}
 
 /**
  * Forks `count` copies of `file` with `args` (the child sees `--child` in its argv) and resolves
