@@ -13,7 +13,7 @@ import { createShigoto, defineJob, type Shigoto } from 'shigoto';
 import { silentLogger } from '../src/util/logger.ts';
 import { argValue, printReport, type Result } from './common.ts';
 import { closeAdmin, dropSchema, freshSchema, serverSettings } from './pg.ts';
-import { forkWorkers, openBackend, stopWorkers } from './workers.ts';
+import { finishedAt, forkWorkers, openBackend, serveAsChild, stopWorkers } from './workers.ts';
 
 const WORKERS = 2;
 const threads = Number(argValue('--threads', '16'));
@@ -37,30 +37,8 @@ function client(where: string): Shigoto {
   return createShigoto({ backend: openBackend(where), jobs: [keyed, timed], logger: silentLogger });
 }
 
-/** A worker process: runs jobs until told to stop, then reports. */
-async function runChild(where: string): Promise<void> {
-  const shigoto = client(where);
-  const runtime = await shigoto.work({
-    workers: [{ queues: ['*'], threads, bulkReadSize: threads, pollingIntervalMs: 5 }],
-    dispatcher: null,
-  });
-  process.send?.('started');
-  process.once('message', async () => {
-    await runtime.stop();
-    await shigoto.close();
-    process.send?.({ runs, lastStartAt } satisfies ChildReport, () => process.exit(0));
-  });
-}
-
 const startWorkers = (where: string) =>
   forkWorkers(fileURLToPath(import.meta.url), WORKERS, [where, '--threads', String(threads)]);
-
-async function waitUntilFinished(shigoto: Shigoto, total: number): Promise<number> {
-  for (;;) {
-    if ((await shigoto.jobs.counts()).finished >= total) return Date.now();
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** 10k jobs on 100 keys, limit 1: enqueued first, then drained by the two workers. */
 async function limitedDrain(where: string, jobs: number, keys: number): Promise<Result[]> {
@@ -74,7 +52,7 @@ async function limitedDrain(where: string, jobs: number, keys: number): Promise<
   const blocked = (await shigoto.jobs.counts()).blocked;
   const children = await startWorkers(where);
   const start = Date.now();
-  const end = await waitUntilFinished(shigoto, jobs);
+  const end = await finishedAt(shigoto, jobs);
   const reports = await stopWorkers<ChildReport>(children);
   await shigoto.close();
   check(reports, jobs);
@@ -104,7 +82,7 @@ async function scheduledBurst(where: string, jobs: number): Promise<Result[]> {
     Array.from({ length: jobs }, (_, n) => ({ job: timed, args: { n }, options: { waitUntil: dueAt } })),
   );
   const dispatcher = await shigoto.work({ workers: [], dispatcher: {} });
-  const end = await waitUntilFinished(shigoto, jobs);
+  const end = await finishedAt(shigoto, jobs);
   await dispatcher.stop();
   const reports = await stopWorkers<ChildReport>(children);
   await shigoto.close();
@@ -159,5 +137,7 @@ async function main(): Promise<void> {
 }
 
 const childOf = process.argv.indexOf('--child');
-if (childOf >= 0) await runChild(process.argv[childOf + 1]!);
-else await main();
+if (childOf >= 0) {
+  const report = (): ChildReport => ({ runs, lastStartAt });
+  await serveAsChild(client(process.argv[childOf + 1]!), { threads, bulkReadSize: threads }, report);
+} else await main();

@@ -13,7 +13,7 @@ import { createShigoto, defineJob, type Shigoto } from 'shigoto';
 import { silentLogger } from '../src/util/logger.ts';
 import { argValue, percentile, printReport } from './common.ts';
 import { closeAdmin, dropSchema, freshSchema, serverSettings } from './pg.ts';
-import { forkWorkers, openBackend, stopWorkers } from './workers.ts';
+import { forkWorkers, openBackend, serveAsChild, stopWorkers } from './workers.ts';
 
 const WORKERS = 2;
 const TOPIC = 'bench.fanout';
@@ -33,21 +33,6 @@ const subscribers = Array.from({ length: subscriberCount }, (_, i) =>
 
 function client(where: string): Shigoto {
   return createShigoto({ backend: openBackend(where), jobs: subscribers, logger: silentLogger });
-}
-
-/** A worker process: runs jobs until told to stop, then reports how many it ran. */
-async function runChild(where: string): Promise<void> {
-  const shigoto = client(where);
-  const runtime = await shigoto.work({
-    workers: [{ queues: ['*'], threads, bulkReadSize: 64, pollingIntervalMs: 5 }],
-    dispatcher: null,
-  });
-  process.send?.('started');
-  process.once('message', async () => {
-    await runtime.stop();
-    await shigoto.close();
-    process.send?.(runs, () => process.exit(0));
-  });
 }
 
 interface Run {
@@ -151,5 +136,6 @@ async function main(): Promise<void> {
 }
 
 const childOf = process.argv.indexOf('--child');
-if (childOf >= 0) await runChild(process.argv[childOf + 1]!);
+if (childOf >= 0)
+  await serveAsChild(client(process.argv[childOf + 1]!), { threads, bulkReadSize: 64 }, () => runs);
 else await main();

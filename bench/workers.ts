@@ -1,6 +1,9 @@
-/** Worker processes for the benchmarks: forked from a suite's own file with `--child`. */
+/**
+ * Worker processes for the benchmarks: forked from a suite's own file with `--child`, where
+ * serveAsChild runs jobs until forkWorkers' parent stops them.
+ */
 import { type ChildProcess, fork } from 'node:child_process';
-import { type Backend, postgresBackend, sqliteBackend } from 'shigoto';
+import { type Backend, postgresBackend, type Shigoto, sqliteBackend } from 'shigoto';
 import { databaseUrl } from './pg.ts';
 
 /** Where the queue lives: a SQLite file or a PostgreSQL schema ("pg:<schema>"), named the same way in every process. */
@@ -34,4 +37,30 @@ export function stopWorkers<Report>(children: readonly ChildProcess[]): Promise<
         }),
     ),
   );
+}
+
+/** Runs `shigoto`'s workers (no dispatcher) until the parent says stop; then replies with `report()`. */
+export async function serveAsChild(
+  shigoto: Shigoto,
+  worker: { readonly threads: number; readonly bulkReadSize: number },
+  report: () => unknown,
+): Promise<void> {
+  const runtime = await shigoto.work({
+    workers: [{ queues: ['*'], ...worker, pollingIntervalMs: 5 }],
+    dispatcher: null,
+  });
+  process.send?.('started');
+  process.once('message', async () => {
+    await runtime.stop();
+    await shigoto.close();
+    process.send?.(report(), () => process.exit(0));
+  });
+}
+
+/** Resolves at the time every one of `total` jobs has finished (polled every 20 ms). */
+export async function finishedAt(shigoto: Shigoto, total: number): Promise<number> {
+  for (;;) {
+    if ((await shigoto.jobs.counts()).finished >= total) return Date.now();
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
