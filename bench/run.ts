@@ -8,6 +8,7 @@ const suites: Record<string, string> = {
   bullmq: './peers/bullmq.ts',
   compare: './compare.ts',
   concurrency: './concurrency.ts',
+  serialized: './serialized.ts',
   topics: './topics.ts',
 };
 const path = suites[suite];
