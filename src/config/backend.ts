@@ -12,6 +12,7 @@ export function backendFromConfig(config: ShigotoConfig): Backend {
       ...(b.url === null ? {} : { connectionString: b.url }),
       schema: b.schema,
       poolSize: b.poolSize,
+      queryTimeoutMs: b.queryTimeoutMs,
       deleteFinished,
     });
   }

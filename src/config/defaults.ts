@@ -25,6 +25,7 @@ export const CONFIG_DEFAULTS = {
   postgres: {
     schema: POSTGRES_DEFAULTS.schema,
     poolSize: POSTGRES_DEFAULTS.poolSize,
+    queryTimeoutMs: POSTGRES_DEFAULTS.queryTimeoutMs,
   },
   worker: RUNTIME_DEFAULTS.worker,
   dispatcher: RUNTIME_DEFAULTS.dispatcher,

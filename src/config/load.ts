@@ -44,6 +44,8 @@ export interface PostgresConfig {
   readonly url: string | null;
   readonly schema: string;
   readonly poolSize: number;
+  /** How long a statement may go unanswered before its connection is given up for lost. */
+  readonly queryTimeoutMs: number;
   /** Only SQLite has a file (so `backend.path` reads as undefined here). */
   readonly path?: undefined;
 }
@@ -151,6 +153,7 @@ function resolveBackend(b: ParsedConfig['backend'], path: (p: string) => string)
       url: b.url ?? null,
       schema: b.schema ?? d.postgres.schema,
       poolSize: b.pool_size ?? d.postgres.poolSize,
+      queryTimeoutMs: b.query_timeout ?? d.postgres.queryTimeoutMs,
     };
   }
   const dbPath = b?.path ?? d.backend.path;

@@ -155,6 +155,7 @@ export const postgresSchema = z.strictObject(
       .refine(isValidSchemaName, { error: SCHEMA_NAME_RULE })
       .optional(),
     pool_size: positiveInt().optional(),
+    query_timeout: duration('above zero').optional(),
   },
   mapping('backend settings'),
 );

@@ -11,8 +11,8 @@ const dir = useConfigDir();
 const URL_WITH_PASSWORD = 'postgres://app:s3cret@db.example.com:5433/jobs';
 
 /** The resolved backend settings: defaults for what is not given. */
-function postgres(url: string | null, schema = 'shigoto', poolSize = 10) {
-  return { adapter: 'postgres', url, schema, poolSize };
+function postgres(url: string | null, schema = 'shigoto', poolSize = 10, queryTimeoutMs = 60_000) {
+  return { adapter: 'postgres', url, schema, poolSize, queryTimeoutMs };
 }
 
 describe('backend: adapter postgres', () => {
@@ -21,6 +21,13 @@ describe('backend: adapter postgres', () => {
     expect(withUrl.backend).toEqual(postgres(URL_WITH_PASSWORD));
     const config = await dir.load('backend: {adapter: postgres, schema: app_jobs, pool_size: 4}\n');
     expect(config.backend).toEqual(postgres(null, 'app_jobs', 4));
+  });
+
+  it('reads query_timeout in seconds or as a duration', async () => {
+    const seconds = await dir.load('backend: {adapter: postgres, query_timeout: 15}\n');
+    expect(seconds.backend).toEqual(postgres(null, 'shigoto', 10, 15_000));
+    const minutes = await dir.load('backend: {adapter: postgres, query_timeout: 2m}\n');
+    expect(minutes.backend).toEqual(postgres(null, 'shigoto', 10, 120_000));
   });
 
   it('takes SHIGOTO_DATABASE_URL=postgres://..., keeping the file’s schema and pool size', async () => {
@@ -47,8 +54,12 @@ describe('backend: adapter postgres', () => {
     ],
     ['backend: {adapter: postgres, pool_size: 0}', 'backend.pool_size: got 0; expected a whole number >= 1'],
     [
+      'backend: {adapter: postgres, query_timeout: 0}',
+      'backend.query_timeout: got 0; expected seconds (a number > 0)',
+    ],
+    [
       'backend: {adapter: postgres, path: jobs.db}',
-      'backend: unknown key "path"; allowed keys: adapter, url, schema, pool_size',
+      'backend: unknown key "path"; allowed keys: adapter, url, schema, pool_size, query_timeout',
     ],
   ])('%s is refused, naming the key', async (yaml, expected) => {
     expect((await dir.loadError(`${yaml}\n`)).issues.join('\n')).toContain(expected);

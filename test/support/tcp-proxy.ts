@@ -3,12 +3,14 @@ import { createServer, type Server, type Socket } from 'node:net';
 /**
  * A TCP proxy on 127.0.0.1 in front of a server, for fault injection without Docker: it can cut
  * a connection at the moment the server answers, after the server has done the work (a
- * network failure between a commit and its acknowledgement).
+ * network failure between a commit and its acknowledgement), or go silent: bytes are dropped
+ * both ways and no connection is closed (a firewall that forgot the flow, a host that vanished).
  */
 export class TcpProxy {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #cutNextAnswer = false;
+  #silent = false;
 
   private constructor(server: Server) {
     this.#server = server;
@@ -31,6 +33,16 @@ export class TcpProxy {
     this.#cutNextAnswer = true;
   }
 
+  /** From now on nothing gets through either way, and nobody is told. */
+  goSilent(): void {
+    this.#silent = true;
+  }
+
+  /** Bytes flow again (on connections their ends have not given up). */
+  restore(): void {
+    this.#silent = false;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise((resolve) => this.#server.close(resolve));
@@ -48,8 +60,11 @@ export class TcpProxy {
       client.destroy();
       upstream.destroy();
     };
-    client.on('data', (data) => upstream.write(data));
+    client.on('data', (data) => {
+      if (!this.#silent) upstream.write(data);
+    });
     upstream.on('data', (data) => {
+      if (this.#silent) return;
       if (!this.#cutNextAnswer) return void client.write(data);
       this.#cutNextAnswer = false;
       cut();

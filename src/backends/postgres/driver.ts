@@ -25,7 +25,15 @@ export interface PostgresDriverOptions extends PostgresConnectionOptions {
   readonly poolSize: number;
   /** How long to wait for a new connection before failing with BackendUnavailableError. */
   readonly connectTimeoutMs: number;
+  /** How long a statement may go unanswered before its connection is given up for lost. */
+  readonly queryTimeoutMs: number;
 }
+
+/**
+ * TCP keep-alive probes start after this much silence on a connection: the OS then notices a
+ * server that vanished without closing it (a host gone, a firewall that forgot the flow).
+ */
+const KEEP_ALIVE_DELAY_MS = 10_000;
 
 /**
  * Opens every transaction (one round trip). Our statements touch a few rows by key, and the
@@ -54,6 +62,11 @@ export function clientConfig(options: PostgresDriverOptions): Pg.ClientConfig {
     ...(database === undefined ? {} : { database }),
     ...(ssl === undefined ? {} : { ssl: ssl as Pg.ClientConfig['ssl'] }),
     connectionTimeoutMillis: options.connectTimeoutMs,
+    // Without an answer in time the connection is destroyed (pipeline mode) and the statement
+    // fails as BackendUnavailableError: a silently dropped connection never hangs a worker.
+    query_timeout: options.queryTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEP_ALIVE_DELAY_MS,
     application_name: options.applicationName ?? 'shigoto',
   };
 }
@@ -127,8 +140,7 @@ export class PostgresDriver implements SqlDriver {
     let listener = this.#listeners.get(channel);
     if (!listener) {
       const pg = require('pg') as typeof Pg;
-      // TCP keep-alive: the OS notices a peer that vanished without closing the connection.
-      const config = { ...clientConfig(this.#options), keepAlive: true };
+      const config = clientConfig(this.#options);
       listener = new PostgresListener(() => new pg.Client(config), channel);
       this.#listeners.set(channel, listener);
     }

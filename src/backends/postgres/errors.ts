@@ -18,7 +18,7 @@ const CONNECTION_CODES = new Set([
 
 /** What pg says, without a code, when a socket closed or never opened in time. */
 const CONNECTION_MESSAGES =
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable/i;
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Query read timeout/i;
 
 /** serialization_failure and deadlock_detected: the transaction can run again as a whole. */
 const RETRYABLE_CODES = new Set(['40001', '40P01']);
@@ -46,7 +46,9 @@ export function isRetryable(error: unknown): boolean {
 export function toBackendError(error: unknown, target: string): unknown {
   if (error instanceof BackendUnavailableError || !isConnectionError(error)) return error;
   const reason =
-    (error as Error).message ||
+    ((error as Error).message === 'Query read timeout'
+      ? 'no answer within the query timeout (queryTimeoutMs, backend.query_timeout); the connection was closed'
+      : (error as Error).message) ||
     (error instanceof AggregateError ? error.errors.map((e) => String(e?.message ?? e)).join('; ') : '') ||
     codeOf(error);
   return new BackendUnavailableError(`PostgreSQL at ${target} is unavailable: ${reason}`, { cause: error });

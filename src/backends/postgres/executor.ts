@@ -5,7 +5,7 @@ import { toPositional } from './dialect.ts';
 
 /** What the executor needs of a connection: a pooled client, a plain pg Client, or a caller's. */
 export interface Queryable {
-  query(config: QueryConfig | string): Promise<QueryResult>;
+  query(config: (QueryConfig & { query_timeout?: number }) | string): Promise<QueryResult>;
 }
 
 export interface Prepared {
@@ -33,6 +33,9 @@ export class StatementCache {
   }
 }
 
+/** The longest timer Node keeps (about 24.8 days): pg's way to say "no timeout" per query. */
+const NO_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** Runs the shared SQL on one connection. */
 export class PgExecutor implements SqlExecutor {
   readonly #client: Queryable;
@@ -54,8 +57,11 @@ export class PgExecutor implements SqlExecutor {
     );
   }
 
-  /** Runs several statements without parameters (a migration), unprepared. */
+  /**
+   * Runs several statements without parameters (a migration), unprepared. A migration may
+   * rewrite a large table or wait for another process's migration lock: no query timeout.
+   */
   async script(sql: string): Promise<void> {
-    await this.#client.query(sql);
+    await this.#client.query({ text: sql, query_timeout: NO_TIMEOUT_MS });
   }
 }

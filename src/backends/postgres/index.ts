@@ -25,6 +25,12 @@ export interface PostgresBackendOptions extends PostgresConnectionOptions {
   readonly poolSize?: number;
   /** How long to wait for a new connection before failing with BackendUnavailableError. Default 10 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long a statement may go unanswered before its connection is closed and the call fails
+   * with BackendUnavailableError (a connection dropped without a word). Default 60 s; migrations
+   * have none.
+   */
+  readonly queryTimeoutMs?: number;
   /** Delete finished jobs at once instead of keeping them for the retention time. Default false. */
   readonly deleteFinished?: boolean;
 }
@@ -33,6 +39,7 @@ export const POSTGRES_DEFAULTS = {
   schema: 'shigoto',
   poolSize: 10,
   connectTimeoutMs: 10_000,
+  queryTimeoutMs: 60_000,
 };
 
 /** The schema name becomes an identifier in every statement, so only plain lowercase names pass. */
@@ -72,6 +79,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): Backend {
       options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
       'connectTimeoutMs',
     ),
+    queryTimeoutMs: positiveInt(options.queryTimeoutMs ?? POSTGRES_DEFAULTS.queryTimeoutMs, 'queryTimeoutMs'),
   });
   const channel = readyChannel(schema);
   return new SqlBackend({
