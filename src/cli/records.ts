@@ -25,6 +25,12 @@ function publicError(error: StoredError) {
   return { ...error, at: time(error.at) };
 }
 
+/** Paused by an operator, and/or stopped at an errored job of its serialized line. */
+export function queueState(q: QueueInfo): string {
+  const states = [q.paused && 'paused', q.stopped && 'stopped'].filter(Boolean);
+  return states.length > 0 ? states.join(', ') : 'active';
+}
+
 export function publicQueue(queue: QueueInfo) {
   return { ...queue, oldestReadyAt: isoOrNull(queue.oldestReadyAt) };
 }

@@ -30,6 +30,8 @@ describe('errored jobs of serialized queues', () => {
       /^QUEUE\s+STATE\s+READY\s+SCHEDULED\s+BLOCKED\s+RUNNING\s+FAILED\s+ERRORED\s+LATENCY\n/,
     );
     expect(table.stdout).toMatch(/\nhalts\s+stopped\s+0\s+0\s+1\s+0\s+0\s+1\s+-\n/);
+    expect((await cli.run(['status'])).stdout).toMatch(/\nhalts\s+stopped\s+0\s+-\n/);
+    expect((await cli.run(['jobs', 'show', errored])).stdout).toContain('  serialized line: halts\n');
   });
 });
 

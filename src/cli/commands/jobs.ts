@@ -94,6 +94,7 @@ function describeJob(job: ReturnType<typeof publicJob>): string {
   if (job.expiresAt) lines.push(`  expires:   ${job.expiresAt}`);
   if (job.concurrencyKey) lines.push(`  concurrency key: ${job.concurrencyKey}`);
   if (job.uniqueKey) lines.push(`  unique key: ${job.uniqueKey}`);
+  if (job.serialKey) lines.push(`  serialized line: ${job.serialKey}`);
   if (job.lastError) {
     const { name, message, execution, at, stack } = job.lastError;
     const [first, ...more] = `${name}: ${message}`.split('\n');

@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
-import type { QueueInfo } from '../../backend/types.ts';
 import { assertQueueName } from '../../util/names.ts';
 import { type GlobalOptions, withContext } from '../context.ts';
 import { age, table } from '../output.ts';
-import { publicQueue } from '../records.ts';
-
-/** Paused by an operator, and/or stopped at an errored job of its serialized line. */
-function queueState(q: QueueInfo): string {
-  const states = [q.paused && 'paused', q.stopped && 'stopped'].filter(Boolean);
-  return states.length > 0 ? states.join(', ') : 'active';
-}
+import { publicQueue, queueState } from '../records.ts';
 
 export function registerQueues(program: Command): void {
   const queues = program.command('queues').description('List, pause and resume queues');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { backendLocation, publicBackend } from '../../config/backend.ts';
 import { type GlobalOptions, withContext } from '../context.ts';
 import { age, table } from '../output.ts';
-import { publicProcess, publicQueue } from '../records.ts';
+import { publicProcess, publicQueue, queueState } from '../records.ts';
 
 export function registerStatus(program: Command): void {
   program
@@ -43,7 +43,7 @@ export function registerStatus(program: Command): void {
             table(
               queues.map((q) => ({
                 queue: q.name,
-                state: q.paused ? 'paused' : 'active',
+                state: queueState(q),
                 ready: q.ready,
                 latency: age(q.oldestReadyAt),
               })),
