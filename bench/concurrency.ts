@@ -5,15 +5,15 @@
  * Reports jobs/s and how long the last job waited past its due time.
  * Run: npm run bench -- concurrency [--backend sqlite|postgres] [--jobs 10000] [--keys 100] [--threads 16] [--json]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createShigoto, defineJob, type Shigoto } from 'shigoto';
 import { silentLogger } from '../src/util/logger.ts';
 import { argValue, printReport, type Result } from './common.ts';
-import { closeAdmin, dropSchema, freshSchema, serverSettings } from './pg.ts';
-import { finishedAt, forkWorkers, openBackend, serveAsChild, stopWorkers } from './workers.ts';
+import { freshSchema, serverSettings } from './pg.ts';
+import { finishedAt, forkWorkers, openBackend, removePlaces, serveAsChild, stopWorkers } from './workers.ts';
 
 const WORKERS = 2;
 const threads = Number(argValue('--threads', '16'));
@@ -130,9 +130,7 @@ async function main(): Promise<void> {
       results,
     });
   } finally {
-    for (const where of places) if (where.startsWith('pg:')) await dropSchema(where.slice(3));
-    await closeAdmin();
-    rmSync(dir, { recursive: true, force: true });
+    await removePlaces(places, dir);
   }
 }
 

@@ -6,15 +6,15 @@
  * ran in enqueue order.
  * Run: npm run bench -- serialized [--backend sqlite|postgres] [--jobs 10000] [--queues 10] [--threads 16] [--json]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createShigoto, defineJob, type Shigoto } from 'shigoto';
 import { silentLogger } from '../src/util/logger.ts';
 import { argValue, printReport, type Result } from './common.ts';
-import { closeAdmin, dropSchema, freshSchema, serverSettings } from './pg.ts';
-import { finishedAt, forkWorkers, openBackend, serveAsChild, stopWorkers } from './workers.ts';
+import { freshSchema, serverSettings } from './pg.ts';
+import { finishedAt, forkWorkers, openBackend, removePlaces, serveAsChild, stopWorkers } from './workers.ts';
 
 const WORKERS = 2;
 const threads = Number(argValue('--threads', '16'));
@@ -123,9 +123,7 @@ async function main(): Promise<void> {
     const settings = backend === 'postgres' ? await serverSettings() : 'SQLite (WAL, synchronous=normal)';
     printReport({ system: `Shigoto ${backend}: serialized queues`, settings, results: await drain(where) });
   } finally {
-    if (where.startsWith('pg:')) await dropSchema(where.slice(3));
-    await closeAdmin();
-    rmSync(dir, { recursive: true, force: true });
+    await removePlaces([where], dir);
   }
 }
 

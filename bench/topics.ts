@@ -5,15 +5,15 @@
  * and the latency from publish to waitFor's answer (p50 / p99).
  * Run: npm run bench -- topics [--backend sqlite|postgres] [--tasks 10000] [--subscribers 10] [--inflight 100] [--threads 16] [--json]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createShigoto, defineJob, type Shigoto } from 'shigoto';
 import { silentLogger } from '../src/util/logger.ts';
 import { argValue, percentile, printReport } from './common.ts';
-import { closeAdmin, dropSchema, freshSchema, serverSettings } from './pg.ts';
-import { forkWorkers, openBackend, serveAsChild, stopWorkers } from './workers.ts';
+import { freshSchema, serverSettings } from './pg.ts';
+import { forkWorkers, openBackend, removePlaces, serveAsChild, stopWorkers } from './workers.ts';
 
 const WORKERS = 2;
 const TOPIC = 'bench.fanout';
@@ -129,9 +129,7 @@ async function main(): Promise<void> {
       ],
     });
   } finally {
-    if (where.startsWith('pg:')) await dropSchema(where.slice(3));
-    await closeAdmin();
-    rmSync(dir, { recursive: true, force: true });
+    await removePlaces([where], dir);
   }
 }
 

@@ -3,8 +3,9 @@
  * serveAsChild runs jobs until forkWorkers' parent stops them.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { type Backend, postgresBackend, type Shigoto, sqliteBackend } from 'shigoto';
-import { databaseUrl } from './pg.ts';
+import { closeAdmin, databaseUrl, dropSchema } from './pg.ts';
 
 /** Where the queue lives: a SQLite file or a PostgreSQL schema ("pg:<schema>"), named the same way in every process. */
 export function openBackend(where: string): Backend {
@@ -63,4 +64,11 @@ export async function finishedAt(shigoto: Shigoto, total: number): Promise<numbe
     if ((await shigoto.jobs.counts()).finished >= total) return Date.now();
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Removes what a run made: its PostgreSQL schemas ("pg:<schema>" places), the admin pool, the temp dir of its SQLite files. */
+export async function removePlaces(places: readonly string[], dir: string): Promise<void> {
+  for (const where of places) if (where.startsWith('pg:')) await dropSchema(where.slice(3));
+  await closeAdmin();
+  rmSync(dir, { recursive: true, force: true });
 }
