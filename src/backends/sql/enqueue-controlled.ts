@@ -2,6 +2,7 @@ import type { ConcurrencyControl, EnqueuedIds, NewJob, QueueLimits } from '../..
 import { grantSlots, insertBlocked, insertSlots, KeyLocks } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
+import type { EnqueueJobsOptions } from './enqueue.ts';
 import { CONTROL_COLUMNS, JOB_COLUMNS, registerQueues } from './job-rows.ts';
 import { checkQueueLimits, hasQueueLimits, queueLimitKeys } from './queue-limits.ts';
 import { insertWaiting, lockLines, setHeads } from './serial.ts';
@@ -30,8 +31,7 @@ export async function enqueueControlled(
   ctx: SqlContext,
   jobs: readonly NewJob[],
   now: number,
-  limits: QueueLimits | undefined,
-  into: SqlExecutor | undefined,
+  { limits, into, taskId }: EnqueueJobsOptions,
 ): Promise<EnqueuedIds> {
   const due = jobs.map((job) => job.runAt === null || job.runAt <= now);
   const run = async (tx: SqlExecutor): Promise<EnqueuedIds> => {
@@ -70,7 +70,7 @@ export async function enqueueControlled(
       tx,
       ctx.t.jobs,
       [...JOB_COLUMNS, ...CONTROL_COLUMNS],
-      stored.map((i) => jobRow(jobs[i]!, stateOf(i), now)),
+      stored.map((i) => jobRow(jobs[i]!, stateOf(i), now, taskId ?? null)),
     );
     const idOf = new Map(stored.map((i, n) => [i, ids[n]!]));
     await writeStateRows(ctx, tx, jobs, stored, idOf, stateOf, now);
@@ -130,7 +130,7 @@ async function lineHeads(
   return heading;
 }
 
-function jobRow(job: NewJob, state: StoredState, now: number): unknown[] {
+function jobRow(job: NewJob, state: StoredState, now: number, taskId: string | null): unknown[] {
   const c = job.concurrency;
   return [
     job.name,
@@ -151,6 +151,7 @@ function jobRow(job: NewJob, state: StoredState, now: number): unknown[] {
     job.unique ? job.unique.states.join(',') : null,
     job.serial?.key ?? null,
     job.serial?.onError ?? null,
+    taskId,
   ];
 }
 

@@ -11,6 +11,8 @@ export interface EnqueueJobsOptions {
   /** The caller's transaction: the statements run there, one after the other. */
   readonly into?: SqlExecutor | undefined;
   readonly limits?: QueueLimits | undefined;
+  /** The task these jobs execute (tasks.ts): stored with each job as it is inserted. */
+  readonly taskId?: string | undefined;
 }
 
 /**
@@ -22,11 +24,12 @@ export async function enqueueJobs(
   ctx: SqlContext,
   jobs: readonly NewJob[],
   now: number,
-  { into, limits }: EnqueueJobsOptions = {},
+  options: EnqueueJobsOptions = {},
 ): Promise<EnqueuedIds> {
+  const { into, limits, taskId } = options;
   if (jobs.length === 0) return [];
-  if (needsControls(jobs, limits)) {
-    return enqueueControlled(ctx, jobs, now, limits, into);
+  if (taskId !== undefined || needsControls(jobs, limits)) {
+    return enqueueControlled(ctx, jobs, now, options);
   }
   const due = jobs.map((job) => job.runAt === null || job.runAt <= now);
   const jobRows = jobs.map((job, i) => [

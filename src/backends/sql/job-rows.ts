@@ -25,6 +25,7 @@ export const CONTROL_COLUMNS: readonly Column[] = [
   ['unique_states', 'text'],
   ['serial_key', 'text'],
   ['serial_on_error', 'text'],
+  ['task_id', 'text'],
 ];
 
 /** Adds the queues jobs went to, where they are new. */

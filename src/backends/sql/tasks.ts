@@ -26,7 +26,7 @@ interface TaskRow {
 }
 
 /**
- * Stores the jobs as enqueue does, links the stored ones to the task and writes the task row,
+ * Stores the jobs as enqueue does, each with the task's id, and writes the task row,
  * all in one transaction (the caller's, with `into`): every subscriber gets its execution, or
  * nothing is stored.
  */
@@ -37,20 +37,11 @@ export async function publishTask(
   now: number,
   { into, limits }: { into?: SqlExecutor | undefined; limits?: QueueLimits | undefined },
 ): Promise<EnqueuedIds> {
-  const { d, t } = ctx;
+  const { t } = ctx;
   const run = async (tx: SqlExecutor): Promise<EnqueuedIds> => {
-    const ids = await enqueueJobs(ctx, jobs, now, { into: tx, limits });
+    const ids = await enqueueJobs(ctx, jobs, now, { into: tx, limits, taskId: task.id });
     const duplicates = new Set(ids.duplicates);
     const executions: Executions = ids.flatMap((id, i) => (duplicates.has(i) ? [] : [[id, jobs[i]!.name]]));
-    if (executions.length > 0) {
-      await tx.run(`UPDATE ${t.jobs} SET task_id = ? WHERE ${d.inList('id', 'bigint')}`, [
-        task.id,
-        d.listParam(
-          executions.map(([id]) => Number(id)),
-          'bigint',
-        ),
-      ]);
-    }
     await tx.run(
       `INSERT INTO ${t.tasks} (id, topic, executions, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
       [task.id, task.topic, JSON.stringify(executions), now, task.expiresAt],
