@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { postgresBackend } from '../../src/backends/postgres/index.ts';
 import { BackendUnavailableError } from '../../src/errors.ts';
 import { newJobs, T0 } from '../contract/helpers.ts';
-import { dropSchema, TEST_DATABASE_URL, uniqueSchema, useCleanups } from '../support/postgres.ts';
+import { behindProxy, useCleanups } from '../support/postgres.ts';
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
-import { TcpProxy } from '../support/tcp-proxy.ts';
 
 const available = await serviceAvailable(POSTGRES);
 
@@ -12,24 +10,7 @@ describe.skipIf(!available)('postgres: a claim committed whose answer was lost o
   const cleanups = useCleanups();
 
   it('fails with BackendUnavailableError, and its jobs go back to ready (attempt given back) before the next claim', async () => {
-    const schema = uniqueSchema();
-    const proxy = await TcpProxy.start({ host: POSTGRES.host, port: POSTGRES.port });
-    const direct = postgresBackend({ connectionString: TEST_DATABASE_URL, schema, poolSize: 1 });
-    const worker = postgresBackend({
-      host: '127.0.0.1',
-      port: proxy.port,
-      user: 'postgres',
-      database: 'test',
-      schema,
-      poolSize: 1,
-    });
-    cleanups.push(async () => {
-      await worker.close();
-      await direct.close();
-      await proxy.close();
-      await dropSchema(schema);
-    });
-    await direct.migrate();
+    const { proxy, direct, worker } = await behindProxy(cleanups);
     const ids = await direct.enqueue({ jobs: newJobs(3), now: T0 });
     // Opens the worker's one connection first, so the next answer through the proxy is the claim's.
     expect(await worker.countJobs()).toMatchObject({ ready: 3 });

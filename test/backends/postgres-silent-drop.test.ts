@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { postgresBackend } from '../../src/backends/postgres/index.ts';
 import { BackendUnavailableError } from '../../src/errors.ts';
 import { newJobs, T0 } from '../contract/helpers.ts';
-import { dropSchema, TEST_DATABASE_URL, uniqueSchema, useCleanups } from '../support/postgres.ts';
+import { behindProxy, useCleanups } from '../support/postgres.ts';
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
-import { TcpProxy } from '../support/tcp-proxy.ts';
 
 const available = await serviceAvailable(POSTGRES);
 
@@ -12,26 +10,10 @@ describe.skipIf(!available)('postgres: a connection dropped without a word (no r
   const cleanups = useCleanups();
 
   async function setUp() {
-    const schema = uniqueSchema();
-    const proxy = await TcpProxy.start({ host: POSTGRES.host, port: POSTGRES.port });
-    const direct = postgresBackend({ connectionString: TEST_DATABASE_URL, schema, poolSize: 1 });
-    const worker = postgresBackend({
-      host: '127.0.0.1',
-      port: proxy.port,
-      user: 'postgres',
-      database: 'test',
-      schema,
-      poolSize: 1,
+    const { proxy, direct, worker } = await behindProxy(cleanups, {
       queryTimeoutMs: 300,
       connectTimeoutMs: 300,
     });
-    cleanups.push(async () => {
-      await worker.close();
-      await direct.close();
-      await proxy.close();
-      await dropSchema(schema);
-    });
-    await direct.migrate();
     const ids = await direct.enqueue({ jobs: newJobs(3), now: T0 });
     // The worker's one connection is open and idle before the network goes quiet.
     expect(await worker.countJobs()).toMatchObject({ ready: 3 });

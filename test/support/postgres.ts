@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, afterEach } from 'vitest';
 import type { Backend } from '../../src/backend/types.ts';
 import { type PostgresBackendOptions, postgresBackend } from '../../src/backends/postgres/index.ts';
+import { TcpProxy } from './tcp-proxy.ts';
 
 /** The test database: local server, user postgres, trust authentication. */
 export const TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -65,4 +66,34 @@ export function useCleanups(): Array<() => Promise<void>> {
   });
   afterAll(closeAdminPool);
   return cleanups;
+}
+
+/**
+ * Two backends on one fresh, migrated schema: `direct` on the server, `worker` (one connection)
+ * through a TCP proxy that tests use to break the network. Cleaned up after the test.
+ */
+export async function behindProxy(
+  cleanups: Array<() => Promise<void>>,
+  workerOptions: Omit<PostgresBackendOptions, 'schema'> = {},
+): Promise<{ proxy: TcpProxy; direct: Backend; worker: Backend }> {
+  const schema = uniqueSchema();
+  const proxy = await TcpProxy.start({ host: '127.0.0.1', port: 5432 });
+  const direct = postgresBackend({ connectionString: TEST_DATABASE_URL, schema, poolSize: 1 });
+  const worker = postgresBackend({
+    host: '127.0.0.1',
+    port: proxy.port,
+    user: 'postgres',
+    database: 'test',
+    schema,
+    poolSize: 1,
+    ...workerOptions,
+  });
+  cleanups.push(async () => {
+    await worker.close();
+    await direct.close();
+    await proxy.close();
+    await dropSchema(schema);
+  });
+  await direct.migrate();
+  return { proxy, direct, worker };
 }
