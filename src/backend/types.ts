@@ -150,6 +150,19 @@ export interface ClaimedJob {
   readonly expiresAt: number | null;
 }
 
+/**
+ * A job that reached its expiry before it started and was ended as expired (by the sweep or
+ * at a claim): what announcing it needs. `attempts` counts the runs it had started, not the
+ * one that never came.
+ */
+export type ExpiredJob = Pick<JobRecord, 'id' | 'name' | 'queue' | 'args' | 'metadata' | 'attempts'>;
+
+/**
+ * The jobs a claim took. As EnqueuedIds carries `duplicates`, it may carry `expired`: the jobs
+ * the claim found past their expiry and ended instead (absent when there were none).
+ */
+export type ClaimedJobs = ClaimedJob[] & { readonly expired?: readonly ExpiredJob[] };
+
 export interface ClaimRef {
   readonly jobId: string;
   readonly lease: string;
@@ -312,13 +325,14 @@ export interface Backend {
   /**
    * Claims up to `limit` ready jobs for `processId`, in the order of `queues`
    * (exact names, "*" or "prefix*"), then priority, then FIFO; paused queues are skipped.
+   * Jobs taken past their expiry end as expired instead, listed in `expired`.
    */
   claim(params: {
     queues: readonly string[];
     limit: number;
     processId: string;
     now: number;
-  }): Promise<ClaimedJob[]>;
+  }): Promise<ClaimedJobs>;
   /** Applies each completion only if its lease still holds. */
   complete(params: { items: readonly Completion[]; now: number }): Promise<CompletionResult>;
   /** Returns claims to ready (graceful stop); the attempt is given back. Returns how many. */
@@ -329,8 +343,8 @@ export interface Backend {
    * has no free slot); returns how many.
    */
   promoteScheduled(params: { now: number; limit: number }): Promise<number>;
-  /** Moves up to `limit` waiting jobs (scheduled, ready, blocked) past their expiry to expired; returns how many. */
-  expireJobs(params: { now: number; limit: number }): Promise<number>;
+  /** Moves up to `limit` waiting jobs (scheduled, ready, blocked) past their expiry to expired; returns them. */
+  expireJobs(params: { now: number; limit: number }): Promise<ExpiredJob[]>;
   /**
    * Concurrency maintenance: releases slots held past their duration, then unblocks waiting
    * jobs of up to `limit` keys (those slots' keys, and keys with jobs blocked longer than their

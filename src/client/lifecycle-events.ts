@@ -1,4 +1,4 @@
-import type { ClaimedJob, Completion } from '../backend/types.ts';
+import type { ClaimedJob, Completion, ExpiredJob } from '../backend/types.ts';
 import type { CodecRegistry } from '../job/codec.ts';
 import type { AnyJob } from '../job/define.ts';
 import { parseMetadata } from '../job/envelope.ts';
@@ -27,7 +27,7 @@ export interface LifecycleEvent {
   readonly queue: string;
   /** The job's arguments, secrets filtered (filterArguments); null if they cannot be decoded. */
   readonly arguments: unknown;
-  /** The run this is about (1 for the first). */
+  /** The run this is about (1 for the first); expired: the run that never started. */
   readonly attempt: number;
   /** ISO time of the change. */
   readonly at: string;
@@ -95,12 +95,18 @@ export class LifecycleEvents {
     }
   }
 
+  /** Jobs ended as expired while they waited (by the sweep, or found so by a claim). */
+  expired(jobs: readonly ExpiredJob[]): void {
+    for (const job of jobs) this.#emit('expired', job, { attempt: job.attempts + 1 });
+  }
+
   /** Resolves once every event begun so far is published (or failed). */
   async drain(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
-  #emit(event: LifecycleEventName, job: ClaimedJob, extra: Partial<LifecycleEvent>): void {
+  /** `job`: a claimed job (its attempts count its run) or an expired one (with `extra.attempt`). */
+  #emit(event: LifecycleEventName, job: ExpiredJob, extra: Partial<LifecycleEvent>): void {
     const topic = LIFECYCLE_TOPICS[event];
     if (!this.#wants(job.name, topic)) return;
     const content: LifecycleEvent = {
@@ -140,7 +146,7 @@ export class LifecycleEvents {
   }
 }
 
-function taskOf(job: ClaimedJob): { task?: TaskRef } {
+function taskOf(job: ExpiredJob): { task?: TaskRef } {
   try {
     const task = taskRefOf(parseMetadata(job.metadata));
     return task ? { task } : {};

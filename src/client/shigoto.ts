@@ -154,6 +154,10 @@ export class Shigoto {
         if (wakesItself) this.#waiter.wake();
         this.#events.ended(done);
       },
+      expired: (jobs) => {
+        if (wakesItself) this.#waiter.wake();
+        this.#events.expired(jobs);
+      },
       drain: () => this.#events.drain(),
     };
   }

@@ -121,7 +121,8 @@ export async function runChild(spec: ChildSpec): Promise<void> {
   } else {
     const d = config.dispatchers[spec.index]!;
     const dispatcher = new Dispatcher(
-      { backend: shigoto.backend, now: Date.now, logger, onError },
+      // Its sweep's expiries are announced from here, as a worker announces its own.
+      { backend: shigoto.backend, now: Date.now, logger, onError, observer: shigoto.observer },
       {
         pollingIntervalMs: d.pollingIntervalMs,
         batchSize: d.batchSize,

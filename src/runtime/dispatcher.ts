@@ -1,6 +1,7 @@
 import type { Backend } from '../backend/types.ts';
 import type { Logger } from '../util/logger.ts';
 import { RUNTIME_DEFAULTS } from './defaults.ts';
+import type { JobObserver } from './observer.ts';
 import { Poller } from './poller.ts';
 
 export interface DispatcherOptions {
@@ -26,6 +27,8 @@ export interface DispatcherDeps {
   readonly onError: (error: unknown) => void;
   /** Called with the number of jobs that became ready (wakes in-process workers). */
   readonly onPromoted?: (count: number) => void;
+  /** Told of the jobs the sweep expired (lifecycle events, task waiters). */
+  readonly observer?: Pick<JobObserver, 'expired' | 'drain'> | undefined;
 }
 
 const CLEAR_BATCH = 1000;
@@ -55,8 +58,10 @@ export class Dispatcher {
     this.#poller.wake();
   }
 
-  stop(): Promise<void> {
-    return this.#poller.stop();
+  /** Stops polling, then waits for what the observer began (events of the last sweep). */
+  async stop(): Promise<void> {
+    await this.#poller.stop();
+    await this.#deps.observer?.drain();
   }
 
   async #poll(): Promise<number> {
@@ -66,13 +71,16 @@ export class Dispatcher {
     const promoted = await backend.promoteScheduled({ now, limit: batchSize });
     if (promoted > 0) this.#deps.onPromoted?.(promoted);
     const expired = await backend.expireJobs({ now, limit: batchSize });
-    if (expired > 0) logger.info('Jobs expired before they started', { expired });
+    if (expired.length > 0) {
+      logger.info('Jobs expired before they started', { expired: expired.length });
+      this.#deps.observer?.expired(expired);
+    }
     await this.#maintainConcurrency(now);
     if (now >= this.#nextClearAt) {
       this.#nextClearAt = now + this.#options.clearIntervalMs;
       await this.#clearFinished(now);
     }
-    return promoted === batchSize || expired === batchSize ? 0 : this.#options.pollingIntervalMs;
+    return promoted === batchSize || expired.length === batchSize ? 0 : this.#options.pollingIntervalMs;
   }
 
   /** A failsafe: a slot whose job never ended (its worker vanished) is freed after its duration. */

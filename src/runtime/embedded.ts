@@ -103,6 +103,7 @@ export async function startEmbedded(
             now,
             logger: deps.logger,
             onError,
+            observer: deps.observer,
             onPromoted: () => {
               for (const worker of workers) worker.wake();
             },

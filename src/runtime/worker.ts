@@ -1,4 +1,4 @@
-import type { Backend, ClaimedJob, Completion } from '../backend/types.ts';
+import type { Backend, ClaimedJob, Completion, ExpiredJob } from '../backend/types.ts';
 import type { Logger } from '../util/logger.ts';
 import { type ExecutorDeps, executeJob } from './executor.ts';
 import { Poller } from './poller.ts';
@@ -122,6 +122,7 @@ export class Worker {
       processId: this.#deps.processId,
       now: this.#deps.now(),
     });
+    if (jobs.expired) this.#observeExpired(jobs.expired);
     this.#prefetch.add(jobs);
     if (!this.#stopping) this.#startFromPrefetch(); // else stop() gives them back
     this.#drained = jobs.length < limit;
@@ -229,6 +230,12 @@ export class Worker {
         if (this.#pending.length > 0) void this.#flush();
       });
     return this.#flushing;
+  }
+
+  /** The claim ended these as expired instead of claiming them: they never run here. */
+  #observeExpired(expired: readonly ExpiredJob[]): void {
+    this.#deps.logger.info('Jobs expired before they started', { expired: expired.length });
+    this.#deps.observer?.expired(expired);
   }
 
   /** Tells the observer of the completions written (not those refused for a lost claim). */

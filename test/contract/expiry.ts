@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { NewJob } from '../../src/backend/types.ts';
-import { claimAll, enqueue, idsOf, mustGetJob, newJob, refOf, SECOND, statesOf, T0 } from './helpers.ts';
+import {
+  claim,
+  claimAll,
+  enqueue,
+  idsOf,
+  mustGetJob,
+  newJob,
+  refOf,
+  SECOND,
+  statesOf,
+  T0,
+} from './helpers.ts';
 import type { ContractContext } from './types.ts';
 
 const at = (seconds: number) => T0 + seconds * SECOND;
@@ -34,7 +45,7 @@ export function expiryContract(ctx: ContractContext): void {
       const [id] = await enqueue(ctx.backend, [expiring(10)]);
       const [job] = await claimAll(ctx.backend, ['x'], { now: at(9) });
       expect(job?.id).toBe(id);
-      expect(await expire(20)).toBe(0);
+      expect(await expire(20)).toEqual([]);
       await ctx.backend.complete({
         items: [{ ...refOf(job!), outcome: 'finished', result: null }],
         now: at(20),
@@ -50,14 +61,14 @@ export function expiryContract(ctx: ContractContext): void {
         expiring(12, limitedTo('k')),
         newJob({ queue: 'x', runAt: at(20) }),
       ]);
-      expect(await expire(9)).toBe(0);
-      expect(await expire(30, 2)).toBe(2);
+      expect(await expire(9)).toEqual([]);
+      expect(idsOf(await expire(30, 2)).sort()).toEqual([ready!, blocked!].sort());
       expect(await statesOf(ctx.backend, [ready!, blocked!, scheduled!])).toEqual([
         'expired',
         'expired',
         'scheduled',
       ]);
-      expect(await expire(30)).toBe(1);
+      expect(idsOf(await expire(30))).toEqual([scheduled!]);
       expect(await statesOf(ctx.backend, [scheduled!, holder!, forever!])).toEqual([
         'expired',
         'ready',
@@ -73,7 +84,7 @@ export function expiryContract(ctx: ContractContext): void {
         newJob(limitedTo('k')),
       ]);
       expect(await statesOf(ctx.backend, [first!, next!])).toEqual(['ready', 'blocked']);
-      expect(await expire(10)).toBe(1);
+      expect(idsOf(await expire(10))).toEqual([first!]);
       expect(await statesOf(ctx.backend, [first!, next!])).toEqual(['expired', 'ready']);
     });
 
@@ -82,7 +93,9 @@ export function expiryContract(ctx: ContractContext): void {
         expiring(10, limitedTo('k')),
         newJob({ queue: 'y', ...limitedTo('k') }),
       ]);
-      expect(await claimAll(ctx.backend, ['x'], { now: at(11) })).toEqual([]);
+      const claimed = await claimAll(ctx.backend, ['x'], { now: at(11) });
+      expect(idsOf(claimed)).toEqual([]);
+      expect(idsOf(claimed.expired ?? [])).toEqual([first!]);
       expect(await statesOf(ctx.backend, [first!, next!])).toEqual(['expired', 'ready']);
     });
 
@@ -105,7 +118,9 @@ export function expiryContract(ctx: ContractContext): void {
         now: at(1),
       });
       expect(await ctx.backend.promoteScheduled({ now: at(11), limit: 10 })).toBe(1);
-      expect(await claimAll(ctx.backend, ['x'], { now: at(11) })).toEqual([]);
+      const claimed = await claimAll(ctx.backend, ['x'], { now: at(11) });
+      expect(idsOf(claimed)).toEqual([]);
+      expect(claimed.expired).toMatchObject([{ id, attempts: 1 }]);
       expect(await mustGetJob(ctx.backend, id!)).toMatchObject({ state: 'expired', attempts: 1 });
     });
 
@@ -117,7 +132,7 @@ export function expiryContract(ctx: ContractContext): void {
       };
       const job = expiring(10, { unique: { ...unique, onConflict: 'return' } });
       const [first] = await enqueue(ctx.backend, [job]);
-      expect(await expire(10)).toBe(1);
+      expect(idsOf(await expire(10))).toEqual([first!]);
       const [second] = await enqueue(ctx.backend, [job], at(11));
       expect(second).not.toBe(first);
     });
@@ -132,7 +147,49 @@ export function expiryContract(ctx: ContractContext): void {
 
     it('expires nothing with a limit of 0', async () => {
       await enqueue(ctx.backend, [expiring(1)]);
-      expect(await expire(10, 0)).toBe(0);
+      expect(await expire(10, 0)).toEqual([]);
+    });
+
+    it('the sweep returns each job it expired with what announcing it needs', async () => {
+      const metadata = '{"task":{"id":"t1","topic":"news"}}';
+      const [fresh, retried] = await enqueue(ctx.backend, [
+        expiring(10, { name: 'mail', queue: 'x', args: '{"to":"amuro"}', metadata }),
+        expiring(10, { name: 'sms', queue: 'y' }),
+      ]);
+      const [job] = await claimAll(ctx.backend, ['y'], { now: at(1) });
+      await ctx.backend.complete({
+        items: [{ ...refOf(job!), outcome: 'retry', runAt: at(20), error: null }],
+        now: at(1),
+      });
+      const expired = await expire(10);
+      expect(expired.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        { id: fresh, name: 'mail', queue: 'x', args: '{"to":"amuro"}', metadata, attempts: 0 },
+        { id: retried, name: 'sms', queue: 'y', args: '[]', metadata: '{}', attempts: 1 },
+      ]);
+      expect(await expire(10)).toEqual([]);
+    });
+
+    it('a claim lists the jobs it found expired, and carries no list when none was', async () => {
+      const [late, plain] = await enqueue(ctx.backend, [
+        expiring(10, { name: 'late', args: '[1]', priority: -1 }),
+        newJob({ queue: 'x' }),
+      ]);
+      const claimed = await claim(ctx.backend, ['x'], 10, { now: at(10) });
+      expect(idsOf(claimed)).toEqual([plain]);
+      expect(claimed.expired).toEqual([
+        { id: late, name: 'late', queue: 'x', args: '[1]', metadata: '{}', attempts: 0 },
+      ]);
+      const [other] = await enqueue(ctx.backend, [expiring(30)]);
+      const next = await claim(ctx.backend, ['x'], 10, { now: at(11) });
+      expect(idsOf(next)).toEqual([other]);
+      expect(next.expired).toBeUndefined();
+    });
+
+    it('a claim that found only expired jobs returns none to run and lists them all', async () => {
+      const ids = await enqueue(ctx.backend, [expiring(5), expiring(6)]);
+      const claimed = await claim(ctx.backend, ['x'], 10, { now: at(10) });
+      expect(claimed).toHaveLength(0);
+      expect(idsOf(claimed.expired ?? []).sort()).toEqual([...ids].sort());
     });
   });
 }

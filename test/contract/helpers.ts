@@ -1,6 +1,7 @@
 import type {
   Backend,
   ClaimedJob,
+  ClaimedJobs,
   ClaimRef,
   EnqueuedIds,
   JobRecord,
@@ -50,7 +51,7 @@ export function claim(
   queues: readonly string[],
   limit: number,
   { processId = WORKER, now = T0 }: ClaimOptions = {},
-): Promise<ClaimedJob[]> {
+): Promise<ClaimedJobs> {
   return backend.claim({ queues, limit, processId, now });
 }
 
@@ -59,7 +60,7 @@ export function claimAll(
   backend: Backend,
   queues: readonly string[] = ['*'],
   options: ClaimOptions = {},
-): Promise<ClaimedJob[]> {
+): Promise<ClaimedJobs> {
   return claim(backend, queues, 10_000, options);
 }
 

@@ -1,12 +1,13 @@
 import type {
   Backend,
   Capabilities,
-  ClaimedJob,
+  ClaimedJobs,
   ClaimRef,
   Completion,
   CompletionResult,
   EnqueuedIds,
   ErroredSelector,
+  ExpiredJob,
   FailedSelector,
   JobFilter,
   JobRecord,
@@ -68,7 +69,7 @@ export class InlineBackend implements Backend {
     limit: number;
     processId: string;
     now: number;
-  }): Promise<ClaimedJob[]> {
+  }): Promise<ClaimedJobs> {
     return claimJobs(this.#state, p);
   }
 
@@ -84,7 +85,7 @@ export class InlineBackend implements Backend {
     return promoteScheduled(this.#state, p.now, p.limit);
   }
 
-  async expireJobs(p: { now: number; limit: number }): Promise<number> {
+  async expireJobs(p: { now: number; limit: number }): Promise<ExpiredJob[]> {
     return expireWaiting(this.#state, p.now, p.limit);
   }
 

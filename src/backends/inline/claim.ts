@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ClaimStep, planClaimSteps } from '../../backend/queue-selection.ts';
-import type { ClaimedJob } from '../../backend/types.ts';
-import { endJob, releaseUniqueKey } from './controls.ts';
+import type { ClaimedJob, ClaimedJobs, ExpiredJob } from '../../backend/types.ts';
+import { expireJob, releaseUniqueKey } from './controls.ts';
 import type { MinHeap } from './heap.ts';
 import { byPriorityThenId, type InlineState, type StoredJob } from './state.ts';
 
@@ -9,7 +9,7 @@ import { byPriorityThenId, type InlineState, type StoredJob } from './state.ts';
 export function claimJobs(
   state: InlineState,
   params: { queues: readonly string[]; limit: number; processId: string; now: number },
-): ClaimedJob[] {
+): ClaimedJobs {
   if (params.limit <= 0) return [];
   const known = [...state.queues.values()].map((q) => ({ name: q.name, paused: q.pausedAt !== null }));
   const picked: StoredJob[] = [];
@@ -18,12 +18,21 @@ export function claimJobs(
     takeFrom(heapsOf(state, step), params.limit - picked.length, picked);
   }
   // An expired job is never run: it ends as expired instead (as the SQL claim does).
+  const expired: ExpiredJob[] = [];
   const running = picked.filter((job) => {
     if (job.expiresAt === null || job.expiresAt > params.now) return true;
-    job.finishedAt = params.now;
-    endJob(state, job, 'expired', params.now);
+    expired.push(expireJob(state, job, params.now));
     return false;
   });
+  const claimed = claimRunning(state, running, params);
+  return expired.length === 0 ? claimed : Object.assign(claimed, { expired });
+}
+
+function claimRunning(
+  state: InlineState,
+  running: readonly StoredJob[],
+  params: { processId: string },
+): ClaimedJob[] {
   if (running.length === 0) return [];
   const lease = randomUUID();
   return running.map((job) => {

@@ -1,5 +1,5 @@
-import type { JobState } from '../../backend/types.ts';
-import type { InlineState, Line, StoredJob } from './state.ts';
+import type { ExpiredJob, JobState } from '../../backend/types.ts';
+import { type InlineState, type Line, type StoredJob, toExpiredJob } from './state.ts';
 
 /**
  * Concurrency slots and unique keys in memory, with the SQL backend's rules: a key's slots in
@@ -91,6 +91,13 @@ export function endJob(state: InlineState, job: StoredJob, end: JobState, now: n
   if (!(end === 'errored' && job.serial?.onError === 'stop')) leaveLine(state, job, now);
 }
 
+/** A job not started by its expiry ends as expired (never run); returns it as announced. */
+export function expireJob(state: InlineState, job: StoredJob, now: number): ExpiredJob {
+  job.finishedAt = now;
+  endJob(state, job, 'expired', now);
+  return toExpiredJob(job);
+}
+
 /** A job of a line ended or was set aside: if it headed the line, the next job heads it. */
 export function leaveLine(state: InlineState, job: StoredJob, now: number): void {
   const line = job.serial && state.lines.get(job.serial.key);
@@ -125,21 +132,19 @@ export function unblockExpired(state: InlineState, now: number): number {
   return unblocked;
 }
 
-/** Moves up to `limit` waiting jobs past their expiry to expired, earliest first. */
-export function expireWaiting(state: InlineState, now: number, limit: number): number {
+/** Moves up to `limit` waiting jobs past their expiry to expired, earliest first; returns them. */
+export function expireWaiting(state: InlineState, now: number, limit: number): ExpiredJob[] {
   const waiting: StoredJob[] = [];
   for (const job of state.expiring) {
     const isWaiting = job.state === 'ready' || job.state === 'scheduled' || job.state === 'blocked';
     if (isWaiting && job.expiresAt! <= now) waiting.push(job);
   }
   const due = waiting.sort((a, b) => a.expiresAt! - b.expiresAt! || a.id - b.id).slice(0, Math.max(0, limit));
-  for (const job of due) {
+  return due.map((job) => {
     if (job.state === 'ready') state.queue(job.queue).ready.remove(job);
     else if (job.state === 'scheduled') state.scheduled.remove(job);
     else if (job.serial) state.line(job.serial.key).waiting.remove(job);
     else state.blockedOn(job.concurrency!.key).remove(job);
-    job.finishedAt = now;
-    endJob(state, job, 'expired', now);
-  }
-  return due.length;
+    return expireJob(state, job, now);
+  });
 }

@@ -1,5 +1,6 @@
 import {
   type ConcurrencyControl,
+  type ExpiredJob,
   JOB_STATES,
   type JobRecord,
   type JobState,
@@ -223,6 +224,11 @@ function lowerBound(ids: readonly number[], id: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+export function toExpiredJob(job: StoredJob): ExpiredJob {
+  const { name, queue, args, metadata, attempts } = job;
+  return { id: String(job.id), name, queue, args, metadata, attempts };
 }
 
 export function toJobRecord(job: StoredJob): JobRecord {

@@ -1,12 +1,13 @@
 import type {
   Backend,
   Capabilities,
-  ClaimedJob,
+  ClaimedJobs,
   ClaimRef,
   Completion,
   CompletionResult,
   EnqueuedIds,
   ErroredSelector,
+  ExpiredJob,
   FailedSelector,
   JobFilter,
   JobRecord,
@@ -93,7 +94,7 @@ export class SqlBackend implements Backend {
     limit: number;
     processId: string;
     now: number;
-  }): Promise<ClaimedJob[]> {
+  }): Promise<ClaimedJobs> {
     return this.#claims.claim(p);
   }
 
@@ -117,7 +118,7 @@ export class SqlBackend implements Backend {
     return promoteScheduled(this.#ctx, p.now, p.limit);
   }
 
-  expireJobs(p: { now: number; limit: number }): Promise<number> {
+  expireJobs(p: { now: number; limit: number }): Promise<ExpiredJob[]> {
     return expireWaiting(this.#ctx, p.now, p.limit);
   }
 

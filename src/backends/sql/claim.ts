@@ -1,4 +1,4 @@
-import type { ClaimedJob, JobState } from '../../backend/types.ts';
+import type { ClaimedJobs, ExpiredJob, JobState } from '../../backend/types.ts';
 import { KeyLocks } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
@@ -22,12 +22,18 @@ const CLAIM_RETURNING = `${CLAIM_COLUMNS}, unique_states`;
 
 type Row = Record<string, unknown>;
 
+/** The claimed rows to run, and the jobs the claim ended as expired instead. */
+interface Settled {
+  readonly running: readonly Row[];
+  readonly expired: readonly ExpiredJob[];
+}
+
 /**
  * Takes up to `limit` ready jobs for a process: queue patterns in list order (each an exact
  * name, "prefix*" or "*", paused queues skipped), then priority, then FIFO. Each pattern is
  * one condition on the ready table, so no queue list is read first.
  */
-export async function claimJobs(ctx: SqlContext, params: ClaimParams): Promise<ClaimedJob[]> {
+export async function claimJobs(ctx: SqlContext, params: ClaimParams): Promise<ClaimedJobs> {
   const { driver, d } = ctx;
   if (params.limit <= 0 || params.queues.length === 0) return [];
   const { lease } = params;
@@ -38,18 +44,25 @@ export async function claimJobs(ctx: SqlContext, params: ClaimParams): Promise<C
     // Rare (expired, or a unique key not held while claimed): then a transaction of its own.
     const settled = needsSettling(rows, params.now)
       ? await driver.transaction((tx) => settleClaims(ctx, tx, rows, lease, params.now))
-      : rows;
-    return settled.map((row) => toClaimedJob(row, lease));
+      : { running: rows, expired: [] };
+    return claimedJobs(settled, lease);
   }
   // Otherwise look first, outside any transaction: an idle poll takes no lock.
   if (!(await anyReady(ctx))) return [];
-  const rows = await driver.transaction(async (tx) => {
+  const settled = await driver.transaction(async (tx): Promise<Settled> => {
     const claimed = d.dataModifyingCte
       ? await claimPatternByPattern(ctx, tx, params, lease)
       : await takeThenClaim(ctx, tx, params, lease);
-    return needsSettling(claimed, params.now) ? settleClaims(ctx, tx, claimed, lease, params.now) : claimed;
+    return needsSettling(claimed, params.now)
+      ? settleClaims(ctx, tx, claimed, lease, params.now)
+      : { running: claimed, expired: [] };
   });
-  return rows.map((row) => toClaimedJob(row, lease));
+  return claimedJobs(settled, lease);
+}
+
+function claimedJobs({ running, expired }: Settled, lease: string): ClaimedJobs {
+  const jobs = running.map((row) => toClaimedJob(row, lease));
+  return expired.length === 0 ? jobs : Object.assign(jobs, { expired });
 }
 
 const isExpired = (row: Row, now: number) => row.expires_at !== null && num(row.expires_at) <= now;
@@ -62,7 +75,7 @@ function needsSettling(rows: readonly Row[], now: number): boolean {
 
 /**
  * Expired jobs are never run: their claims end as expired (and their lines go on). Jobs whose
- * unique key does not cover 'claimed' release it. Returns the claims to run.
+ * unique key does not cover 'claimed' release it. Returns the claims to run, and the expired.
  */
 async function settleClaims(
   ctx: SqlContext,
@@ -70,7 +83,7 @@ async function settleClaims(
   rows: readonly Row[],
   lease: string,
   now: number,
-): Promise<Row[]> {
+): Promise<Settled> {
   const expired = rows.filter((row) => isExpired(row, now));
   const ended = await expireClaims(
     ctx,
@@ -87,7 +100,7 @@ async function settleClaims(
     running.map((row) => ({ id: num(row.id), queue: '', priority: 0, uniqueStates: uniqueStatesOf(row) })),
     'claimed',
   );
-  return running;
+  return { running, expired: ended.map((place) => place.job) };
 }
 
 /** Walks the claim index (EXISTS would scan the table, over every row claimed since the last vacuum). */

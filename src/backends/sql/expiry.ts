@@ -1,8 +1,8 @@
-import type { ClaimRef } from '../../backend/types.ts';
+import type { ClaimRef, ExpiredJob } from '../../backend/types.ts';
 import { KeyLocks, releaseSlots } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
-import { num } from './rows.ts';
+import { num, toExpiredJob } from './rows.ts';
 import { leaveLines, lockLines } from './serial.ts';
 import { type JobPlace, PLACE_COLUMNS, toPlace } from './transitions.ts';
 import { releaseUniqueKeys } from './unique.ts';
@@ -10,21 +10,33 @@ import { releaseUniqueKeys } from './unique.ts';
 /** What a job's row becomes when it expires: ended, its expiry cleared (so the sweep skips it). */
 const EXPIRED = `state = 'expired', finished_at = ?, expires_at = NULL`;
 
+/** What an expiring UPDATE returns: where each job was (PLACE_COLUMNS), and what announcing it needs. */
+const EXPIRED_RETURNING = `${PLACE_COLUMNS}, name, args, metadata, attempts`;
+
+/** A job just expired: its place (to release its slot, key and line) and the job itself. */
+export type ExpiredPlace = JobPlace & { readonly job: ExpiredJob };
+
+type Row = { id: unknown; queue: string; priority: unknown } & Record<string, unknown>;
+
+function toExpiredPlace(row: Row): ExpiredPlace {
+  return { ...toPlace(row), job: toExpiredJob(row) };
+}
+
 /**
  * Moves up to `limit` waiting jobs (ready, scheduled, blocked) past their expiry to expired,
  * earliest first, releasing their slots, unique keys and lines. Each is taken by deleting its
- * state row, so a job claimed meanwhile is left alone.
+ * state row, so a job claimed meanwhile is left alone. Returns the jobs expired.
  */
-export async function expireWaiting(ctx: SqlContext, now: number, limit: number): Promise<number> {
+export async function expireWaiting(ctx: SqlContext, now: number, limit: number): Promise<ExpiredJob[]> {
   const { driver, t } = ctx;
-  if (limit <= 0) return 0;
+  if (limit <= 0) return [];
   // Read first without locks: the keys to lock come before the rows, as everywhere else.
   const due = await driver.all<{ id: unknown; concurrency_key: string | null; serial_key: string | null }>(
     `SELECT id, concurrency_key, serial_key FROM ${t.jobs}
       WHERE expires_at <= ? AND state IN ('ready', 'scheduled', 'blocked') ORDER BY expires_at LIMIT ?`,
     [now, limit],
   );
-  if (due.length === 0) return 0;
+  if (due.length === 0) return [];
   return driver.transaction(async (tx) => {
     const locks = new KeyLocks(ctx, tx, now);
     await locks.lock(due.flatMap((row) => row.concurrency_key ?? []));
@@ -34,17 +46,17 @@ export async function expireWaiting(ctx: SqlContext, now: number, limit: number)
     const ids = due.map((row) => num(row.id));
     const tables = [t.ready, t.scheduled, t.blocked, ...(lines.length > 0 ? [t.serialWaiting] : [])];
     const taken = (await Promise.all(tables.map((table) => takeStateRows(ctx, tx, table, ids)))).flat();
-    if (taken.length === 0) return 0;
+    if (taken.length === 0) return [];
     const places = (
-      await tx.all<{ id: unknown; queue: string; priority: unknown }>(
-        `UPDATE ${t.jobs} SET ${EXPIRED} WHERE ${ctx.d.inList('id', 'bigint')} RETURNING ${PLACE_COLUMNS}`,
+      await tx.all<Row>(
+        `UPDATE ${t.jobs} SET ${EXPIRED} WHERE ${ctx.d.inList('id', 'bigint')} RETURNING ${EXPIRED_RETURNING}`,
         [now, ctx.d.listParam(taken, 'bigint')],
       )
-    ).map(toPlace);
+    ).map(toExpiredPlace);
     await releaseSlots(ctx, tx, locks, places, now);
     await releaseUniqueKeys(ctx, tx, places, 'expired');
     await leaveLines(ctx, tx, places, now);
-    return places.length;
+    return places.map((place) => place.job);
   });
 }
 
@@ -65,7 +77,8 @@ export async function takeStateRows(
 /**
  * Ends claims of jobs that reached their expiry before they started (found so by the claim,
  * or by the worker about to run them): they never run, and the attempt the claim counted is
- * given back. Guarded by the lease like any transition of a claim. Returns the jobs changed.
+ * given back. Guarded by the lease like any transition of a claim. Returns the jobs changed
+ * (their attempts as stored: without the claim's).
  */
 export async function expireClaims(
   ctx: SqlContext,
@@ -73,17 +86,17 @@ export async function expireClaims(
   locks: KeyLocks,
   claims: readonly ClaimRef[],
   now: number,
-): Promise<JobPlace[]> {
+): Promise<ExpiredPlace[]> {
   if (claims.length === 0) return [];
   const { d, t } = ctx;
   const src = d.rowSource(['bigint', 'text']);
   const places = (
-    await tx.all<{ id: unknown; queue: string; priority: unknown }>(
+    await tx.all<Row>(
       `UPDATE ${t.jobs} SET ${EXPIRED}, attempts = attempts - 1, process_id = NULL, lease = NULL
-        FROM ${src.sql} AS src WHERE id = src.c0 AND lease = src.c1 RETURNING ${PLACE_COLUMNS}`,
+        FROM ${src.sql} AS src WHERE id = src.c0 AND lease = src.c1 RETURNING ${EXPIRED_RETURNING}`,
       [now, ...src.params(claims.map((c) => [d.idParam(c.jobId), c.lease]))],
     )
-  ).map(toPlace);
+  ).map(toExpiredPlace);
   await releaseSlots(ctx, tx, locks, places, now);
   await releaseUniqueKeys(ctx, tx, places, 'expired');
   return places;

@@ -1,5 +1,6 @@
 import type {
   ClaimedJob,
+  ExpiredJob,
   JobRecord,
   JobState,
   ProcessInfo,
@@ -60,6 +61,18 @@ export function toClaimedJob(row: Record<string, unknown>, lease: string): Claim
     enqueuedAt: num(row.enqueued_at),
     lease,
     expiresAt: numOrNull(row.expires_at),
+  };
+}
+
+/** Reads the columns id, name, queue, args, metadata and attempts. */
+export function toExpiredJob(row: Record<string, unknown>): ExpiredJob {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    queue: String(row.queue),
+    args: String(row.args),
+    metadata: String(row.metadata),
+    attempts: num(row.attempts),
   };
 }
 

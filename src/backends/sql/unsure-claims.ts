@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ClaimedJob } from '../../backend/types.ts';
+import type { ClaimedJobs } from '../../backend/types.ts';
 import { BackendUnavailableError } from '../../errors.ts';
 import { claimJobs } from './claim.ts';
 import { releaseClaims } from './complete.ts';
@@ -22,7 +22,7 @@ export class UnsureClaims {
     this.#ctx = ctx;
   }
 
-  async claim(params: ClaimParams): Promise<ClaimedJob[]> {
+  async claim(params: ClaimParams): Promise<ClaimedJobs> {
     await this.#releaseUnsure(params.now);
     const lease = randomUUID();
     try {
