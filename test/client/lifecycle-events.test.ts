@@ -5,13 +5,14 @@ import { JobRegistry } from '../../src/client/registry.ts';
 import {
   createConsoleLogger,
   defineJob,
+  type JobDefinition,
   type JobOptions,
   type LifecycleEvent,
   retryJob,
 } from '../../src/index.ts';
 import { CodecRegistry } from '../../src/job/codec.ts';
 import { createArgumentFilter } from '../../src/util/filter.ts';
-import { clientBackends, useBackendHarness } from '../support/backend-harness.ts';
+import { type BackendHarness, clientBackends, useBackendHarness } from '../support/backend-harness.ts';
 import { waitFor } from '../support/shigoto-harness.ts';
 
 type Signup = { user: string; password: string };
@@ -39,6 +40,27 @@ const signup = (options: Partial<JobOptions<Signup, string>> = {}) =>
   });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Who ends a job past its expiry before it started: the dispatcher's sweep, or a worker's claim. */
+type ExpiredBy = 'sweep' | 'claim';
+
+/**
+ * Enqueues one signup in "accounts" that expires after 1 s, moves the clock past it, and runs
+ * the runtime so that only `by` can end it: for the sweep no worker takes "accounts"; for the
+ * claim there is no dispatcher. Resolves once the job is expired, with the runtime still running.
+ */
+async function expireOne(h: BackendHarness, job: JobDefinition<Signup, string>, by: ExpiredBy) {
+  const enqueued = await h.shigoto.enqueue(job, { user: 'amuro', password: 'gundam' }, { expiresIn: '1s' });
+  h.advance(2000);
+  const runtime = await h.work(
+    by === 'sweep' ? { workers: [{ queues: ['default'], pollingIntervalMs: 10 }] } : { dispatcher: null },
+  );
+  await waitFor(
+    async () => (await h.shigoto.jobs.get(enqueued.id)).state === 'expired',
+    () => `job ${enqueued.id} expired by the ${by}`,
+  );
+  return { id: enqueued.id, runtime };
+}
 
 for (const kind of await clientBackends()) {
   describe(`lifecycle events on ${kind}`, () => {
@@ -142,6 +164,41 @@ for (const kind of await clientBackends()) {
         ['signup', 'completed'],
       ]);
     });
+
+    for (const by of ['sweep', 'claim'] as const) {
+      it(`publishes Job.Expired for a job expired by the ${by}, with its filtered arguments`, async () => {
+        const { job: listener, events } = eventListener(['Job.Expired']);
+        const job = signup();
+        const h = await harness({ jobs: [job, listener], lifecycleEvents: true });
+        const { id } = await expireOne(h, job, by);
+        await waitFor(
+          () => events.length === 1,
+          () => `one event, got ${JSON.stringify(events)}`,
+        );
+        expect(events[0]).toMatchObject({
+          event: 'expired',
+          jobId: id,
+          name: 'signup',
+          queue: 'accounts',
+          arguments: { user: 'amuro', password: '[FILTERED]' },
+          attempt: 1,
+        });
+      });
+
+      it(`publishes nothing for a job expired by the ${by} when events are off or nobody subscribes`, async () => {
+        const { job: listener, events } = eventListener(['Job.Expired']);
+        const job = signup();
+        const off = await harness({ jobs: [job, listener] });
+        const unheard = await harness({ jobs: [job], lifecycleEvents: true });
+        for (const h of [off, unheard]) {
+          const { id, runtime } = await expireOne(h, job, by);
+          // Stopping waits for every event begun: whatever was published is stored by now.
+          await runtime.stop();
+          expect((await h.shigoto.jobs.list()).map((j) => [j.id, j.state])).toEqual([[id, 'expired']]);
+        }
+        expect(events).toEqual([]);
+      });
+    }
   });
 }
 
