@@ -44,6 +44,16 @@ const KEEP_ALIVE_DELAY_MS = 10_000;
  */
 const BEGIN = 'BEGIN; SET LOCAL random_page_cost = 1.1';
 
+/**
+ * Run first on every pooled connection. PostgreSQL may keep one plan for a prepared statement,
+ * made for the tables as they were; ANALYZE (autovacuum) replaces it as they grow. Without
+ * autovacuum a plan made while the jobs table was nearly empty scans the whole table forever
+ * after, so there every statement is planned for its parameters and the table as it is now.
+ */
+const PLAN_FOR_EACH_CALL_WITHOUT_AUTOVACUUM = `SELECT set_config('plan_cache_mode',
+  CASE WHEN current_setting('autovacuum') = 'off' THEN 'force_custom_plan' ELSE current_setting('plan_cache_mode') END,
+  false)`;
+
 /** A transaction that keeps failing on serialization or deadlock errors gives up after this many runs. */
 const MAX_ATTEMPTS = 5;
 
@@ -97,6 +107,10 @@ export class PostgresDriver implements SqlDriver {
     // An idle client whose connection dies is dropped by the pool; without a listener the
     // 'error' event would crash the process. The next query opens a fresh connection.
     this.#pool.on('error', () => {});
+    // Queued before anything else the connection runs. Should it fail, plans are cached as usual.
+    this.#pool.on('connect', (client) => {
+      client.query(PLAN_FOR_EACH_CALL_WITHOUT_AUTOVACUUM).catch(() => {});
+    });
     this.#executor = new PgExecutor(this.#pool, this.#statements);
   }
 
