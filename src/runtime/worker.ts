@@ -32,6 +32,9 @@ interface Running {
   readonly done: Promise<void>;
 }
 
+/** Claims pause while this many claim batches' worth of completions wait to be written. */
+const MAX_UNWRITTEN_BATCHES = 2;
+
 /**
  * Claims jobs into free slots and runs them; completions are written in batches. While jobs
  * finish quickly it claims ahead (see Prefetch), so a freed slot starts the next job without
@@ -53,6 +56,10 @@ export class Worker {
   /** The claimed job of each pending completion, for the observer once it is written. */
   readonly #jobOf = new WeakMap<Completion, ClaimedJob>();
   #flushing: Promise<void> | undefined;
+  /** How many completions the write in flight carries. */
+  #writing = 0;
+  /** Claims wait for completion writes to catch up (see #claimLimit); a written batch wakes us. */
+  #heldBack = false;
   #flushScheduled = false;
   readonly #quit = Promise.withResolvers<void>();
 
@@ -134,6 +141,13 @@ export class Worker {
    * is a batch worth a round trip (half the target) or a thread has nothing to run; else 0.
    */
   #claimLimit(): number {
+    // Jobs run, but their ends are not yet written: while the database is slow to take them,
+    // claim no more, so unwritten completions (and the memory they hold) stay bounded.
+    const unwritten = this.#pending.length + this.#writing;
+    if (unwritten >= MAX_UNWRITTEN_BATCHES * Math.max(this.#options.threads, this.#options.bulkReadSize)) {
+      this.#heldBack = true;
+      return 0;
+    }
     const held = this.#running.size + this.#prefetch.size;
     const target = this.#prefetch.target;
     const room = this.#options.threads + target - held;
@@ -198,6 +212,7 @@ export class Worker {
     if (this.#pending.length === 0) return Promise.resolve();
     const batch = this.#pending;
     this.#pending = [];
+    this.#writing = batch.length;
     this.#flushing = this.#deps.backend
       .complete({ items: batch, now: this.#deps.now() })
       .then(
@@ -222,8 +237,13 @@ export class Worker {
       )
       .then((written) => {
         this.#flushing = undefined;
+        this.#writing = 0;
         // After a failure only the timer retries, so a database outage is not hammered.
         if (!written) return;
+        if (this.#heldBack) {
+          this.#heldBack = false;
+          this.#poller.wake();
+        }
         // Retries due now, and jobs a finished one unblocked, became ready with this write;
         // a backend with cross-process wake-ups announces them to every worker (us too).
         if (!this.#deps.backend.capabilities.crossProcessWakeups) this.#poller.wake();
