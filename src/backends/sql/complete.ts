@@ -302,16 +302,9 @@ async function changeClaims(
   const src = `${source.sql} AS src`;
   const sourceParams = source.params(rows.map(([id, ...rest]) => [d.idParam(String(id)), ...rest]));
   if (d.returning) {
-    // The ids once more as a list: a plan made for these parameters looks them up by key,
-    // where the join with the row source alone may scan the whole jobs table when its
-    // statistics are stale (docs/backends.md, autovacuum).
-    const ids = d.listParam(
-      rows.map(([id]) => d.idParam(String(id))),
-      'bigint',
-    );
     const changed = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
-      `${change(src)} AND ${d.inList('id', 'bigint')} RETURNING ${PLACE_COLUMNS}`,
-      [...params, ...sourceParams, ids],
+      `${change(src)} RETURNING ${PLACE_COLUMNS}`,
+      [...params, ...sourceParams],
     );
     return changed.map(toPlace);
   }
