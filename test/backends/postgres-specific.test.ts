@@ -91,6 +91,38 @@ describe.skipIf(!available)('postgres backend', () => {
     expect(rows[0].present).toBe(true);
   });
 
+  it('stores batches of text as given, whatever characters it holds (rows travel as one JSON parameter)', async () => {
+    const pg = isolatedPostgres();
+    cleanups.push(pg.cleanup);
+    await pg.backend.migrate();
+    const awkward = [
+      'a"b',
+      'back\\slash',
+      '{braces},[brackets]',
+      'line\nbreak\ttab',
+      'NULL',
+      '',
+      '日本 🚀',
+      '\\ud800',
+    ];
+    const jobs = awkward.map((text) =>
+      newJob({
+        name: `n${text}`,
+        queue: `q${text}`,
+        args: JSON.stringify([text]),
+        metadata: JSON.stringify({ text }),
+      }),
+    );
+    const ids = await pg.backend.enqueue({ jobs, now: T0 });
+    const stored = await Promise.all(ids.map((id) => pg.backend.getJob({ id })));
+    expect(stored.map((job) => [job?.name, job?.queue, job?.args, job?.metadata])).toEqual(
+      jobs.map((job) => [job.name, job.queue, job.args, job.metadata]),
+    );
+    // pg sends a lone surrogate in a string parameter as U+FFFD; a row of a batch goes the same way.
+    const [lone] = await pg.backend.enqueue({ jobs: [newJob({ queue: 'q\ud800x' })], now: T0 });
+    expect((await pg.backend.getJob({ id: lone! }))?.queue).toBe('q\ufffdx');
+  });
+
   it('has the client reject a queue name with SQL metacharacters before storing anything', async () => {
     const pg = isolatedPostgres();
     cleanups.push(pg.cleanup);

@@ -86,12 +86,14 @@ export function postgresDialect(tables: Tables, channel: string): Dialect {
     inList: (column, type) => `${column} = ANY(?::${type}[])`,
     inSelect: (column, select) => `${column} = ANY(ARRAY(${select}))`,
     listParam: (values) => values,
+    // One jsonb parameter of rows: JSON.stringify encodes a batch several times faster than
+    // pg writes one array literal per column, and PostgreSQL reads it no slower.
     rowSource(columns: readonly ColumnType[]): RowSource {
-      const arrays = columns.map((type) => `?::${type}[]`).join(', ');
-      const names = columns.map((_, i) => `c${i}`).join(', ');
+      const values = columns.map((type, i) => (type === 'text' ? `x->>${i}` : `(x->>${i})::${type}`));
+      const select = values.map((value, i) => `${value} AS c${i}`).join(', ');
       return {
-        sql: `(SELECT * FROM unnest(${arrays}) WITH ORDINALITY AS u(${names}, ord) ORDER BY ord)`,
-        params: (rows) => columns.map((_, i) => rows.map((row) => row[i] ?? null)),
+        sql: `(SELECT ${select}, ord FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS u(x, ord) ORDER BY ord)`,
+        params: (rows) => [rowsJson(rows)],
       };
     },
     insertIgnore: (table, columns, select) =>
@@ -101,6 +103,20 @@ export function postgresDialect(tables: Tables, channel: string): Dialect {
     // Delivered at commit, once per distinct payload per transaction, to every LISTENer.
     readyNotice: (queues) => ({ sql: 'SELECT pg_notify(?, ?)', params: [channel, noticePayload(queues)] }),
   };
+}
+
+/** A lone surrogate, as JSON.stringify escapes it (jsonb refuses it). */
+const LONE_SURROGATE = /\\ud[89a-f][0-9a-f]{2}/i;
+
+/**
+ * Rows as one JSON document. A string with a lone surrogate goes as U+FFFD in its place, as pg
+ * sends such a string in any other parameter (the test may also match a literal backslash
+ * followed by "ud...": then the strings are only made well-formed for nothing).
+ */
+function rowsJson(rows: readonly (readonly unknown[])[]): string {
+  const json = JSON.stringify(rows);
+  if (!LONE_SURROGATE.test(json)) return json;
+  return JSON.stringify(rows, (_, value) => (typeof value === 'string' ? value.toWellFormed() : value));
 }
 
 /** The shared SQL writes `?`; PostgreSQL wants `$1, $2, ...` (our statements never put `?` in literals). */
