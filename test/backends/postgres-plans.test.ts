@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { postgresBackend } from '../../src/backends/postgres/index.ts';
 import { newJobs, T0 } from '../contract/helpers.ts';
@@ -31,10 +32,12 @@ async function jobsRowsScanned(schema: string): Promise<number> {
   return Number(rows[0]!.seq_tup_read);
 }
 
+const LIFETIME_MS = 400;
+
 describe.skipIf(!autovacuumOff)('postgres without autovacuum: plans follow the tables as they grow', () => {
   const cleanups = useCleanups();
 
-  it('claims and completes through the primary key after the jobs table grew, never scanning the grown table', async () => {
+  it('claims and completes through the primary key once a connection made after the jobs table grew serves them, never scanning the grown table', async () => {
     const schema = uniqueSchema();
     cleanups.push(() => dropSchema(schema));
     const setup = postgresBackend({ connectionString: TEST_DATABASE_URL, schema });
@@ -42,8 +45,14 @@ describe.skipIf(!autovacuumOff)('postgres without autovacuum: plans follow the t
     await setup.close(); // statistics are flushed when connections end
     const before = await jobsRowsScanned(schema);
 
-    // One connection, so its prepared statements run many times while the table is small.
-    const worker = postgresBackend({ connectionString: TEST_DATABASE_URL, schema, poolSize: 1 });
+    // One connection, so its prepared statements run many times while the table is small; it
+    // is replaced once it has served LIFETIME_MS.
+    const worker = postgresBackend({
+      connectionString: TEST_DATABASE_URL,
+      schema,
+      poolSize: 1,
+      connectionLifetimeMs: LIFETIME_MS,
+    });
     const claimAndFinish = async (count: number) => {
       const claimed = await worker.claim({ queues: ['*'], limit: count, processId: 'p1', now: T0 });
       const items = claimed.map((job) => ({
@@ -58,6 +67,7 @@ describe.skipIf(!autovacuumOff)('postgres without autovacuum: plans follow the t
     await worker.enqueue({ jobs: newJobs(40), now: T0 });
     for (let i = 0; i < 8; i++) await claimAndFinish(5);
     for (let i = 0; i < 5; i++) await worker.enqueue({ jobs: newJobs(10_000), now: T0 });
+    await sleep(LIFETIME_MS * 1.5);
     for (let i = 0; i < 5; i++) await claimAndFinish(10);
     await worker.close();
 

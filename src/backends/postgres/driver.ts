@@ -27,6 +27,8 @@ export interface PostgresDriverOptions extends PostgresConnectionOptions {
   readonly connectTimeoutMs: number;
   /** How long a statement may go unanswered before its connection is given up for lost. */
   readonly queryTimeoutMs: number;
+  /** How long a pooled connection serves before it is replaced (see PostgresBackendOptions). */
+  readonly connectionLifetimeMs: number;
 }
 
 /**
@@ -43,16 +45,6 @@ const KEEP_ALIVE_DELAY_MS = 10_000;
  * it is safe behind pgbouncer and never touches anyone else's sessions.
  */
 const BEGIN = 'BEGIN; SET LOCAL random_page_cost = 1.1';
-
-/**
- * Run first on every pooled connection. PostgreSQL may keep one plan for a prepared statement,
- * made for the tables as they were; ANALYZE (autovacuum) replaces it as they grow. Without
- * autovacuum a plan made while the jobs table was nearly empty scans the whole table forever
- * after, so there every statement is planned for its parameters and the table as it is now.
- */
-const PLAN_FOR_EACH_CALL_WITHOUT_AUTOVACUUM = `SELECT set_config('plan_cache_mode',
-  CASE WHEN current_setting('autovacuum') = 'off' THEN 'force_custom_plan' ELSE current_setting('plan_cache_mode') END,
-  false)`;
 
 /** A transaction that keeps failing on serialization or deadlock errors gives up after this many runs. */
 const MAX_ATTEMPTS = 5;
@@ -103,14 +95,19 @@ export class PostgresDriver implements SqlDriver {
     this.target = describeTarget(options);
     // Pipeline mode: a client sends queries without waiting for the previous answer, so the
     // statements of a transaction that do not depend on each other share round trips.
-    this.#pool = new pg.Pool({ ...clientConfig(options), max: options.poolSize, pipeline: true });
+    // PostgreSQL may keep one plan per prepared statement on a connection, made for the tables
+    // as they were, until ANALYZE replaces it. Where autovacuum is off nothing ever does: a plan
+    // made while the jobs table was nearly empty would scan the whole table for as long as the
+    // connection lives. So connections live a bounded time, and new ones plan afresh.
+    this.#pool = new pg.Pool({
+      ...clientConfig(options),
+      max: options.poolSize,
+      pipeline: true,
+      maxLifetimeSeconds: options.connectionLifetimeMs / 1000,
+    });
     // An idle client whose connection dies is dropped by the pool; without a listener the
     // 'error' event would crash the process. The next query opens a fresh connection.
     this.#pool.on('error', () => {});
-    // Queued before anything else the connection runs. Should it fail, plans are cached as usual.
-    this.#pool.on('connect', (client) => {
-      client.query(PLAN_FOR_EACH_CALL_WITHOUT_AUTOVACUUM).catch(() => {});
-    });
     this.#executor = new PgExecutor(this.#pool, this.#statements);
   }
 

@@ -31,6 +31,12 @@ export interface PostgresBackendOptions extends PostgresConnectionOptions {
    * have none.
    */
   readonly queryTimeoutMs?: number;
+  /**
+   * How long a pooled connection serves before it is closed (once idle) and a new one takes its
+   * place. Each connection keeps the plans of its prepared statements, made for the tables as
+   * they were; a new connection plans for the tables as they are now. Default 30 s.
+   */
+  readonly connectionLifetimeMs?: number;
   /** Delete finished jobs at once instead of keeping them for the retention time. Default false. */
   readonly deleteFinished?: boolean;
 }
@@ -40,6 +46,7 @@ export const POSTGRES_DEFAULTS = {
   poolSize: 10,
   connectTimeoutMs: 10_000,
   queryTimeoutMs: 60_000,
+  connectionLifetimeMs: 30_000,
 };
 
 /** The schema name becomes an identifier in every statement, so only plain lowercase names pass. */
@@ -80,6 +87,10 @@ export function postgresBackend(options: PostgresBackendOptions = {}): Backend {
       'connectTimeoutMs',
     ),
     queryTimeoutMs: positiveInt(options.queryTimeoutMs ?? POSTGRES_DEFAULTS.queryTimeoutMs, 'queryTimeoutMs'),
+    connectionLifetimeMs: positiveInt(
+      options.connectionLifetimeMs ?? POSTGRES_DEFAULTS.connectionLifetimeMs,
+      'connectionLifetimeMs',
+    ),
   });
   const channel = readyChannel(schema);
   return new SqlBackend({
