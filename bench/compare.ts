@@ -2,7 +2,7 @@
  * Shigoto and its peers side by side: runs every suite in a child process of its own (one worker
  * process each, nothing shared), `--runs` times in turn, and prints one table of medians with the
  * spread, then the targets of the issues against those medians.
- * Run: npm run bench -- compare [--runs 3] [--systems sqlite,postgres,graphile,pgboss,bullmq]
+ * Run: npm run bench -- compare [--runs 3] [--systems sqlite,postgres,postgres-deleting,graphile,pgboss,bullmq]
  *      [--jobs 100000] [--backlog 1000000] [--threads 10] [--bulk-read 500] (other options go to every suite)
  */
 import { execFile } from 'node:child_process';
@@ -12,7 +12,7 @@ import { argValue, type Report } from './common.ts';
 
 const run = promisify(execFile);
 const runs = Number(argValue('--runs', '3'));
-const suites = argValue('--systems', 'sqlite,postgres,graphile,pgboss,bullmq').split(',');
+const suites = argValue('--systems', 'sqlite,postgres,postgres-deleting,graphile,pgboss,bullmq').split(',');
 const forwarded = withoutOptions(process.argv.slice(3), ['--runs', '--systems']);
 
 const ROWS: readonly (readonly [key: string, label: string])[] = [
@@ -80,28 +80,30 @@ function printTable(): void {
   printTargets(out);
 }
 
-/** The PostgreSQL targets of the issues, checked against the medians. */
+/** The PostgreSQL targets of the issues, checked against the medians of each Shigoto PostgreSQL suite run. */
 function printTargets(out: (line?: string) => void): void {
   const median = (suite: string, key: string) => middle(values.get(suite)?.get(key) ?? []);
-  const ours = (key: string) => median('postgres', key);
   const peers = ['graphile', 'pgboss', 'bullmq'].filter((s) => values.has(s));
-  const lines = [
-    ['drain ≥ 1.5× graphile-worker', ours('drain') / median('graphile', 'drain'), 1.5, '×'],
-    [
-      'bulk enqueue ≥ 1.5× the best peer',
-      ours('enqueue') / Math.max(...peers.map((s) => median(s, 'enqueue'))),
-      1.5,
-      '×',
-    ],
-    ['idle latency p50 ≤ 2 ms', ours('latencyP50'), 2, 'ms'],
-    ['large backlog ≥ 80% of small backlog', ours('backlogRatio'), 80, '%'],
-  ] as const;
-  out();
-  out('Shigoto PostgreSQL against the targets (medians):');
-  for (const [what, value, bound, unit] of lines) {
-    if (!Number.isFinite(value)) continue;
-    const met = unit === 'ms' ? value <= bound : value >= bound;
-    out(`- ${what}: ${value.toFixed(2)} ${unit} — ${met ? 'met' : 'NOT met'}`);
+  for (const suite of ['postgres', 'postgres-deleting'].filter((s) => values.has(s))) {
+    const ours = (key: string) => median(suite, key);
+    const lines = [
+      ['drain ≥ 1.5× graphile-worker', ours('drain') / median('graphile', 'drain'), 1.5, '×'],
+      [
+        'bulk enqueue ≥ 1.5× the best peer',
+        ours('enqueue') / Math.max(...peers.map((s) => median(s, 'enqueue'))),
+        1.5,
+        '×',
+      ],
+      ['idle latency p50 ≤ 2 ms', ours('latencyP50'), 2, 'ms'],
+      ['large backlog ≥ 80% of small backlog', ours('backlogRatio'), 80, '%'],
+    ] as const;
+    out();
+    out(`${reports.get(suite)!.system} against the targets (medians):`);
+    for (const [what, value, bound, unit] of lines) {
+      if (!Number.isFinite(value)) continue;
+      const met = unit === 'ms' ? value <= bound : value >= bound;
+      out(`- ${what}: ${value.toFixed(2)} ${unit} — ${met ? 'met' : 'NOT met'}`);
+    }
   }
 }
 

@@ -3,6 +3,7 @@ const suite = process.argv[2] ?? 'sqlite';
 const suites: Record<string, string> = {
   sqlite: './sqlite.ts',
   postgres: './postgres.ts',
+  'postgres-deleting': './postgres-deleting.ts',
   graphile: './peers/graphile.ts',
   pgboss: './peers/pgboss.ts',
   bullmq: './peers/bullmq.ts',
