@@ -27,8 +27,6 @@ export interface PostgresDriverOptions extends PostgresConnectionOptions {
   readonly connectTimeoutMs: number;
   /** How long a statement may go unanswered before its connection is given up for lost. */
   readonly queryTimeoutMs: number;
-  /** How long a pooled connection serves before it is replaced (see PostgresBackendOptions). */
-  readonly connectionLifetimeMs: number;
 }
 
 /**
@@ -87,6 +85,8 @@ export class PostgresDriver implements SqlDriver {
   readonly #options: PostgresDriverOptions;
   /** One listening connection per channel, opened on first use. */
   readonly #listeners = new Map<string, PostgresListener>();
+  /** Background work that uses the pool, awaited before it closes. */
+  readonly #beforeClose: (() => Promise<void>)[] = [];
   #closed = false;
 
   constructor(options: PostgresDriverOptions) {
@@ -95,16 +95,7 @@ export class PostgresDriver implements SqlDriver {
     this.target = describeTarget(options);
     // Pipeline mode: a client sends queries without waiting for the previous answer, so the
     // statements of a transaction that do not depend on each other share round trips.
-    // PostgreSQL may keep one plan per prepared statement on a connection, made for the tables
-    // as they were, until ANALYZE replaces it. Where autovacuum is off nothing ever does: a plan
-    // made while the jobs table was nearly empty would scan the whole table for as long as the
-    // connection lives. So connections live a bounded time, and new ones plan afresh.
-    this.#pool = new pg.Pool({
-      ...clientConfig(options),
-      max: options.poolSize,
-      pipeline: true,
-      maxLifetimeSeconds: options.connectionLifetimeMs / 1000,
-    });
+    this.#pool = new pg.Pool({ ...clientConfig(options), max: options.poolSize, pipeline: true });
     // An idle client whose connection dies is dropped by the pool; without a listener the
     // 'error' event would crash the process. The next query opens a fresh connection.
     this.#pool.on('error', () => {});
@@ -158,9 +149,15 @@ export class PostgresDriver implements SqlDriver {
     return listener.subscribe(onQueues, (error) => onError?.(toBackendError(error, this.target)));
   }
 
+  /** Has close() wait for `idle` (background work on this pool) before it closes the connections. */
+  awaitBeforeClose(idle: () => Promise<void>): void {
+    this.#beforeClose.push(idle);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await Promise.all(this.#beforeClose.map((idle) => idle()));
     await Promise.all([...this.#listeners.values()].map((listener) => listener.close()));
     await this.#pool.end();
   }

@@ -3,6 +3,7 @@ import { InvalidInputError } from '../../errors.ts';
 import { SqlBackend } from '../sql/backend.ts';
 import { postgresDialect, postgresTables, readyChannel, taskChannel } from './dialect.ts';
 import { type PostgresConnectionOptions, PostgresDriver } from './driver.ts';
+import { GrowthAnalyzer } from './growth-analyzer.ts';
 import { migratePostgres, postgresMigrationScript } from './migrate.ts';
 import { asQueryable } from './transaction.ts';
 
@@ -31,12 +32,6 @@ export interface PostgresBackendOptions extends PostgresConnectionOptions {
    * have none.
    */
   readonly queryTimeoutMs?: number;
-  /**
-   * How long a pooled connection serves before it is closed (once idle) and a new one takes its
-   * place. Each connection keeps the plans of its prepared statements, made for the tables as
-   * they were; a new connection plans for the tables as they are now. Default 30 s.
-   */
-  readonly connectionLifetimeMs?: number;
   /** Delete finished jobs at once instead of keeping them for the retention time. Default false. */
   readonly deleteFinished?: boolean;
 }
@@ -46,7 +41,6 @@ export const POSTGRES_DEFAULTS = {
   poolSize: 10,
   connectTimeoutMs: 10_000,
   queryTimeoutMs: 60_000,
-  connectionLifetimeMs: 30_000,
 };
 
 /** The schema name becomes an identifier in every statement, so only plain lowercase names pass. */
@@ -87,16 +81,29 @@ export function postgresBackend(options: PostgresBackendOptions = {}): Backend {
       'connectTimeoutMs',
     ),
     queryTimeoutMs: positiveInt(options.queryTimeoutMs ?? POSTGRES_DEFAULTS.queryTimeoutMs, 'queryTimeoutMs'),
-    connectionLifetimeMs: positiveInt(
-      options.connectionLifetimeMs ?? POSTGRES_DEFAULTS.connectionLifetimeMs,
-      'connectionLifetimeMs',
-    ),
   });
   const channel = readyChannel(schema);
+  const analyzer = new GrowthAnalyzer(driver, [
+    tables.jobs,
+    tables.ready,
+    tables.scheduled,
+    tables.failed,
+    tables.tasks,
+    tables.blocked,
+    tables.slots,
+    tables.uniques,
+    tables.serialWaiting,
+  ]);
+  driver.awaitBeforeClose(() => analyzer.idle());
   return new SqlBackend({
     name: 'postgres',
     capabilities: { multiProcess: true, crossProcessWakeups: true, transactionalEnqueue: true },
-    context: { driver, d: postgresDialect(tables, channel), t: tables },
+    context: {
+      driver,
+      d: postgresDialect(tables, channel),
+      t: tables,
+      jobsStored: (count) => analyzer.stored(count),
+    },
     migrate: () => migratePostgres(driver, schema),
     deleteFinished: options.deleteFinished ?? false,
     listen: (onQueues, onError) => driver.listen(channel, onQueues, onError),

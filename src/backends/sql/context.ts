@@ -6,4 +6,6 @@ export interface SqlContext {
   readonly driver: SqlDriver;
   readonly d: Dialect;
   readonly t: Tables;
+  /** Told how many jobs each enqueue stored (PostgreSQL analyzes grown tables where autovacuum is off). */
+  readonly jobsStored?: (count: number) => void;
 }

@@ -26,8 +26,20 @@ export async function enqueueJobs(
   now: number,
   options: EnqueueJobsOptions = {},
 ): Promise<EnqueuedIds> {
-  const { into, limits, taskId } = options;
   if (jobs.length === 0) return [];
+  const ids = await enqueueUncounted(ctx, jobs, now, options);
+  ctx.jobsStored?.(jobs.length);
+  return ids;
+}
+
+/** Stores the jobs: the controlled path, or the few statements of plain jobs. */
+async function enqueueUncounted(
+  ctx: SqlContext,
+  jobs: readonly NewJob[],
+  now: number,
+  options: EnqueueJobsOptions,
+): Promise<EnqueuedIds> {
+  const { into, limits, taskId } = options;
   if (taskId !== undefined || needsControls(jobs, limits)) {
     return enqueueControlled(ctx, jobs, now, options);
   }
