@@ -19,6 +19,8 @@ const ROWS: readonly (readonly [key: string, label: string])[] = [
   ['enqueue', 'bulk enqueue, jobs/s'],
   ['drain', 'drain, 1 worker process, jobs/s'],
   ['duplicates', 'jobs started twice in the drain'],
+  ['drainCpu', 'drain: worker process CPU per job, µs'],
+  ['drainServerCpu', 'drain: database server CPU per job, µs'],
   ['heap', 'worker heap after / before the drain, ×'],
   ['latencyP50', 'idle enqueue→start latency p50, ms'],
   ['latencyP99', 'idle enqueue→start latency p99, ms'],

@@ -4,6 +4,7 @@
  * backlog waiting. Each takes a QueueSystem, so every library is timed by the same code.
  */
 import { argValue, heapAfterGcMb, percentile, printReport, type Result } from './common.ts';
+import { cpuPerJob, readCpu } from './cpu.ts';
 import { type QueueSystem, RunTracker, type SystemFactory } from './system.ts';
 
 /** Jobs per bulk call, for every system. */
@@ -57,11 +58,13 @@ export async function bulkEnqueue(system: QueueSystem, jobs: number, key = 'enqu
 export async function drain(system: QueueSystem, jobs: number): Promise<Result[]> {
   const heapBefore = heapAfterGcMb();
   const tracker = new RunTracker(jobs);
+  const cpuBefore = readCpu();
   const start = performance.now();
   const stop = await system.startWorker(tracker.ran);
   await tracker.allStarted;
   await stop();
   const seconds = (performance.now() - start) / 1000;
+  const cpu = cpuPerJob(cpuBefore, jobs);
   const heapAfter = heapAfterGcMb();
   const left = await system.unfinished();
   if (left !== 0) throw new Error(`The drain ended with ${left} of ${jobs} jobs unfinished`);
@@ -78,6 +81,17 @@ export async function drain(system: QueueSystem, jobs: number): Promise<Result[]
       value: tracker.duplicates,
       unit: 'jobs',
     },
+    { key: 'drainCpu', scenario: 'worker process CPU per drained job', value: cpu.process, unit: 'µs' },
+    ...(cpu.server === undefined
+      ? []
+      : [
+          {
+            key: 'drainServerCpu',
+            scenario: 'local database server CPU per drained job (all its processes)',
+            value: cpu.server,
+            unit: 'µs',
+          },
+        ]),
     {
       key: 'heap',
       scenario: 'worker heap after GC: after the drain / before it',
