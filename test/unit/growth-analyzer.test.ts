@@ -25,7 +25,7 @@ describe('GrowthAnalyzer', () => {
   it('analyzes the tables once a thousand jobs were stored, then after each tenth more than they held', async () => {
     let rows = 0;
     const server = fakeServer('off', () => rows);
-    const analyzer = new GrowthAnalyzer(server.exec, ['s.jobs', 's.ready']);
+    const analyzer = new GrowthAnalyzer(server.exec, ['s.jobs', 's.ready'], 0);
     analyzer.stored(999);
     await analyzer.idle();
     expect(analyzes(server.statements)).toEqual([]);
@@ -43,7 +43,7 @@ describe('GrowthAnalyzer', () => {
 
   it('asks once whether autovacuum is on, and then never analyzes', async () => {
     const server = fakeServer('on', () => 0);
-    const analyzer = new GrowthAnalyzer(server.exec, ['s.jobs']);
+    const analyzer = new GrowthAnalyzer(server.exec, ['s.jobs'], 0);
     for (let i = 0; i < 5; i++) {
       analyzer.stored(10_000);
       await analyzer.idle();
@@ -67,7 +67,7 @@ describe('GrowthAnalyzer', () => {
         return 0;
       },
     };
-    const analyzer = new GrowthAnalyzer(exec, ['s.jobs']);
+    const analyzer = new GrowthAnalyzer(exec, ['s.jobs'], 0);
     analyzer.stored(1_000);
     await new Promise((r) => setImmediate(r));
     analyzer.stored(5_000);
@@ -80,5 +80,30 @@ describe('GrowthAnalyzer', () => {
     release();
     await analyzer.idle();
     expect(analyzes(statements)).toHaveLength(2);
+  });
+
+  it('looks again no sooner than the least interval, then at once for the growth seen meanwhile', async () => {
+    const server = fakeServer('off', () => 0);
+    const analyzer = new GrowthAnalyzer(server.exec, ['s.jobs'], 150);
+    analyzer.stored(1_000);
+    await new Promise((r) => setTimeout(r, 20));
+    analyzer.stored(1_000);
+    analyzer.stored(1_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(analyzes(server.statements)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(analyzes(server.statements)).toHaveLength(2);
+    await analyzer.close();
+  });
+
+  it('starts no ANALYZE once closed', async () => {
+    const server = fakeServer('off', () => 0);
+    const analyzer = new GrowthAnalyzer(server.exec, ['s.jobs'], 100);
+    analyzer.stored(1_000);
+    await new Promise((r) => setTimeout(r, 10));
+    analyzer.stored(1_000); // due in 100 ms
+    await analyzer.close();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(analyzes(server.statements)).toHaveLength(1);
   });
 });

@@ -94,7 +94,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): Backend {
     tables.uniques,
     tables.serialWaiting,
   ]);
-  driver.awaitBeforeClose(() => analyzer.idle());
+  driver.awaitBeforeClose(() => analyzer.close());
   return new SqlBackend({
     name: 'postgres',
     capabilities: { multiProcess: true, crossProcessWakeups: true, transactionalEnqueue: true },

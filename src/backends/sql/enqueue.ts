@@ -1,11 +1,12 @@
 import type { EnqueuedIds, NewJob, QueueLimits } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
+import type { ColumnType } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
 import { enqueueControlled, needsControls } from './enqueue-controlled.ts';
 import { JOB_COLUMNS, registerQueues } from './job-rows.ts';
 import { num } from './rows.ts';
 import { insertReady, insertScheduled, type JobPlace } from './transitions.ts';
-import { insertReturningIds, sourceChunks, sourceInsert } from './values.ts';
+import { insertReturningIds, sourceChunks } from './values.ts';
 
 export interface EnqueueJobsOptions {
   /** The caller's transaction: the statements run there, one after the other. */
@@ -44,43 +45,39 @@ async function enqueueUncounted(
     return enqueueControlled(ctx, jobs, now, options);
   }
   const due = jobs.map((job) => job.runAt === null || job.runAt <= now);
-  const jobRows = jobs.map((job, i) => [
-    job.name,
-    job.queue,
-    job.priority,
-    job.args,
-    job.metadata,
-    due[i] ? 'ready' : 'scheduled',
-    0,
-    now,
-    due[i] ? null : job.runAt,
-  ]);
   const ids = ctx.d.dataModifyingCte
-    ? await insertWithStateRows(
-        ctx,
-        jobRows,
-        now,
-        jobs.filter((_, i) => due[i]).map((job) => job.queue),
-        into,
-      )
-    : await insertThenStateRows(ctx, jobs, jobRows, due, now, into);
+    ? await insertWithStateRows(ctx, jobs, due, now, into)
+    : await insertThenStateRows(ctx, jobs, due, now, into);
   return ids.map(String);
+}
+
+/**
+ * The columns a plain job's row sends, in this order; the statement adds the state (scheduled
+ * where run_at is set), no attempts and the enqueue time, the same for every row.
+ */
+const PLAIN_ROW: readonly ColumnType[] = ['text', 'text', 'bigint', 'text', 'text', 'bigint'];
+
+function plainRow(job: NewJob, due: boolean): unknown[] {
+  return [job.name, job.queue, job.priority, job.args, job.metadata, due ? null : job.runAt];
 }
 
 /** One statement per chunk: the jobs rows feed their ready, scheduled and queue rows. */
 async function insertWithStateRows(
   ctx: SqlContext,
-  jobRows: unknown[][],
+  jobs: readonly NewJob[],
+  due: readonly boolean[],
   now: number,
-  readyQueues: readonly string[],
   into: SqlExecutor | undefined,
 ): Promise<number[]> {
   const { driver, d, t } = ctx;
-  const insert = sourceInsert(ctx, t.jobs, JOB_COLUMNS);
+  const source = d.rowSource(PLAIN_ROW);
+  const readyQueues = jobs.filter((_, i) => due[i]).map((job) => job.queue);
   // The wake-up travels in the same statement (one round trip less before a worker hears it);
   // it is delivered when the statement's (or the caller's) transaction commits.
   const notice = readyQueues.length > 0 ? d.readyNotice?.([...new Set(readyQueues)]) : undefined;
-  const sql = `WITH j AS (${insert.sql} RETURNING id, queue, priority, state, run_at),
+  const sql = `WITH j AS (INSERT INTO ${t.jobs} (name, queue, priority, args, metadata, run_at, state, attempts, enqueued_at)
+      SELECT c0, c1, c2, c3, c4, c5, CASE WHEN c5 IS NULL THEN 'ready' ELSE 'scheduled' END, 0, ?
+      FROM ${source.sql} AS src RETURNING id, queue, priority, state, run_at),
     r AS (INSERT INTO ${t.ready} (job_id, queue, priority) SELECT id, queue, priority FROM j WHERE state = 'ready'),
     s AS (INSERT INTO ${t.scheduled} (job_id, queue, priority, run_at)
       SELECT id, queue, priority, run_at FROM j WHERE state = 'scheduled'),
@@ -91,9 +88,9 @@ async function insertWithStateRows(
         : ''
     }
     SELECT id FROM j${notice ? ', n' : ''}`;
-  const chunks = sourceChunks(jobRows);
+  const chunks = sourceChunks(jobs.map((job, i) => plainRow(job, due[i]!)));
   const insertChunk = (exec: SqlExecutor, chunk: unknown[][]) =>
-    exec.all<{ id: unknown }>(sql, [...insert.params(chunk), now, ...(notice?.params ?? [])]);
+    exec.all<{ id: unknown }>(sql, [now, ...source.params(chunk), now, ...(notice?.params ?? [])]);
   const run = async (exec: SqlExecutor, together: boolean) => {
     // Sent together: where the driver pipelines, the database stores one chunk while the next
     // is still on its way. A caller's connection gets them one by one.
@@ -112,12 +109,22 @@ async function insertWithStateRows(
 function insertThenStateRows(
   ctx: SqlContext,
   jobs: readonly NewJob[],
-  jobRows: unknown[][],
   due: readonly boolean[],
   now: number,
   into: SqlExecutor | undefined,
 ): Promise<number[]> {
   const { driver, t } = ctx;
+  const jobRows = jobs.map((job, i) => [
+    job.name,
+    job.queue,
+    job.priority,
+    job.args,
+    job.metadata,
+    due[i] ? 'ready' : 'scheduled',
+    0,
+    now,
+    due[i] ? null : job.runAt,
+  ]);
   const inTransaction = <T>(fn: (tx: SqlExecutor) => Promise<T>) =>
     into ? fn(into) : driver.transaction(fn);
   return inTransaction(async (tx) => {
