@@ -53,18 +53,27 @@ async function killHostWhileBusy(h: ServiceHarness, service: Service): Promise<n
   return pids;
 }
 
-/** Waits until the survivor has pruned every process of the killed host (and said so). */
+/**
+ * Waits until the survivor has pruned every process of the killed host, and has said so: its
+ * log line comes through the pipe a moment after the database shows the prune, so both are
+ * waited for (a prune that is never logged fails on the wait).
+ */
 async function expectPruned(h: ServiceHarness, survivor: Service, killed: readonly number[]): Promise<void> {
   await h.waitFor(async () => {
     const registered = (await h.client.processes.list()).map((p) => p.pid);
     return killed.every((pid) => !registered.includes(pid));
   }, `${survivor.name} to prune the killed processes`);
-  const pruneLog = survivor
-    .output()
-    .split('\n')
-    .filter((line) => line.includes('Pruned dead processes'))
-    .join('\n');
-  for (const pid of killed) expect(pruneLog, h.describe()).toContain(`:${pid}@`);
+  const pruneLog = () =>
+    survivor
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('Pruned dead processes'))
+      .join('\n');
+  await h.waitFor(
+    () => killed.every((pid) => pruneLog().includes(`:${pid}@`)),
+    `${survivor.name} to log the prune of ${killed.join(', ')}`,
+  );
+  for (const pid of killed) expect(pruneLog(), h.describe()).toContain(`:${pid}@`);
 }
 
 // Always on PostgreSQL too: several hosts sharing one database is what it is for.
