@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { postgresBackend } from '../../src/backends/postgres/index.ts';
 import { newJobs, T0 } from '../contract/helpers.ts';
 import { adminPool, dropSchema, TEST_DATABASE_URL, uniqueSchema, useCleanups } from '../support/postgres.ts';
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
+import { waitFor } from '../support/shigoto-harness.ts';
 
 const available = await serviceAvailable(POSTGRES);
 
@@ -41,14 +41,6 @@ async function analyzedJobRows(schema: string): Promise<number> {
   return rows[0]!.rows;
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
-}
-
 describe.skipIf(!autovacuumOff)('postgres without autovacuum: plans follow the tables as they grow', () => {
   const cleanups = useCleanups();
 
@@ -77,7 +69,10 @@ describe.skipIf(!autovacuumOff)('postgres without autovacuum: plans follow the t
     for (let i = 0; i < 8; i++) await claimAndFinish(5);
     for (let i = 0; i < 5; i++) await worker.enqueue({ jobs: newJobs(10_000), now: T0 });
     // The backend analyzes the grown tables in the background; their plans are then made again.
-    await until(async () => (await analyzedJobRows(schema)) >= 40_000);
+    await waitFor(
+      async () => (await analyzedJobRows(schema)) >= 40_000,
+      () => 'the backend to analyze the grown jobs table',
+    );
     for (let i = 0; i < 5; i++) await claimAndFinish(10);
     await worker.close();
 

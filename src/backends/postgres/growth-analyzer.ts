@@ -23,7 +23,6 @@ const MIN_INTERVAL_MS = 2000;
 export class GrowthAnalyzer {
   readonly #exec: SqlExecutor;
   readonly #tables: readonly string[];
-  readonly #jobsTable: string;
   #autovacuumOff: boolean | undefined;
   readonly #minIntervalMs: number;
   #stored = 0;
@@ -37,7 +36,6 @@ export class GrowthAnalyzer {
   constructor(exec: SqlExecutor, tables: readonly [string, ...string[]], minIntervalMs = MIN_INTERVAL_MS) {
     this.#exec = exec;
     this.#tables = tables;
-    this.#jobsTable = tables[0];
     this.#minIntervalMs = minIntervalMs;
   }
 
@@ -89,7 +87,7 @@ export class GrowthAnalyzer {
     await this.#exec.run(`ANALYZE ${this.#tables.join(', ')}`);
     const [row] = await this.#exec.all<{ rows: number }>(
       `SELECT reltuples::float8 AS rows FROM pg_class WHERE oid = ?::regclass`,
-      [this.#jobsTable],
+      [this.#tables[0]],
     );
     this.#nextAt = Math.max(MIN_GROWTH, Math.ceil(GROWTH_SHARE * Math.max(0, row?.rows ?? 0)));
   }
