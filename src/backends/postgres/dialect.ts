@@ -64,6 +64,8 @@ export function postgresTables(schema: string): Tables {
     recurringExecutions: `${s}.recurring_executions`,
     serialLines: `${s}.serial_lines`,
     serialWaiting: `${s}.serial_waiting`,
+    claims: `${s}.claims`,
+    errored: `${s}.errored`,
   };
 }
 
@@ -86,6 +88,7 @@ export function postgresDialect(tables: Tables, channel: string): Dialect {
     inList: (column, type) => `${column} = ANY(?::${type}[])`,
     inSelect: (column, select) => `${column} = ANY(ARRAY(${select}))`,
     listParam: (values) => values,
+    jsonArrayAgg: (column) => `json_agg(${column})::text`,
     // One jsonb parameter of rows: JSON.stringify encodes a batch several times faster than
     // pg writes one array literal per column, and PostgreSQL reads it no slower.
     rowSource(columns: readonly ColumnType[]): RowSource {

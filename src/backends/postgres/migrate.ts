@@ -6,7 +6,7 @@ import type { PostgresDriver } from './driver.ts';
 const FOLDER = new URL('./migrations/', import.meta.url);
 
 export function postgresMigrations(schema: string): Migration[] {
-  return loadMigrations(FOLDER, postgresTables(schema));
+  return loadMigrations(FOLDER, { ...postgresTables(schema), schema: `"${schema}"` });
 }
 
 function migrationsTable(schema: string): string {

@@ -7,6 +7,7 @@ import {
   MAX_PAGE,
   type QueueInfo,
 } from '../../backend/types.ts';
+import { heldUnder } from './claim-rows.ts';
 import { KeyLocks } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
@@ -30,7 +31,8 @@ export async function resumeQueue(ctx: SqlContext, queue: string): Promise<void>
   });
 }
 
-export async function listQueues({ driver, t }: SqlContext): Promise<QueueInfo[]> {
+export async function listQueues(ctx: SqlContext): Promise<QueueInfo[]> {
+  const { driver, t } = ctx;
   const queues = await driver.all<{ name: string; paused_at: unknown }>(
     `SELECT name, paused_at FROM ${t.queues} ORDER BY name`,
   );
@@ -46,14 +48,14 @@ export async function listQueues({ driver, t }: SqlContext): Promise<QueueInfo[]
   const waiting = await counts(`SELECT queue, COUNT(*) AS n FROM ${t.serialWaiting} GROUP BY queue`);
   // A queue's own line is keyed by its name: errored there under 'stop', the queue is stopped.
   const errored = await driver.all<{ queue: string; n: unknown; stopped: unknown }>(
-    `SELECT queue, COUNT(*) AS n,
-       MAX(CASE WHEN serial_key = queue AND serial_on_error = 'stop' THEN 1 ELSE 0 END) AS stopped
-     FROM ${t.jobs} WHERE state = 'errored' GROUP BY queue`,
+    `SELECT j.queue, COUNT(*) AS n,
+       MAX(CASE WHEN j.serial_key = j.queue AND j.serial_on_error = 'stop' THEN 1 ELSE 0 END) AS stopped
+     FROM ${t.errored} e JOIN ${t.jobs} j ON j.id = e.job_id GROUP BY j.queue`,
   );
   const erroredBy = new Map(errored.map((r) => [r.queue, r]));
-  const claimed = await counts(
-    `SELECT queue, COUNT(*) AS n FROM ${t.jobs} WHERE process_id IS NOT NULL GROUP BY queue`,
-  );
+  const claimed = new Map<string, number>();
+  const held = await heldUnder<{ queue: string }>(ctx, driver, { sql: '', params: [] }, 'queue', false);
+  for (const { queue } of held.rows) claimed.set(queue, (claimed.get(queue) ?? 0) + 1);
   const readyBy = new Map(ready.map((r) => [r.queue, r]));
   return queues.map((q) => ({
     name: q.name,

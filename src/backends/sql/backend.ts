@@ -23,6 +23,7 @@ import type {
 } from '../../backend/types.ts';
 import { CapabilityNotSupportedError } from '../../errors.ts';
 import * as admin from './admin.ts';
+import { OpenClaims } from './claim-rows.ts';
 import { completeJobs, releaseClaims } from './complete.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
@@ -60,6 +61,7 @@ export class SqlBackend implements Backend {
   readonly listenTasks?: Backend['listenTasks'];
   readonly #ctx: SqlContext;
   readonly #claims: UnsureClaims;
+  readonly #open: OpenClaims;
   readonly #options: SqlBackendOptions;
 
   constructor(options: SqlBackendOptions) {
@@ -69,6 +71,7 @@ export class SqlBackend implements Backend {
     if (options.listenTasks) this.listenTasks = options.listenTasks;
     this.#ctx = options.context;
     this.#claims = new UnsureClaims(options.context);
+    this.#open = new OpenClaims(options.context);
     this.#options = options;
   }
 
@@ -89,29 +92,30 @@ export class SqlBackend implements Backend {
     return enqueueJobs(this.#ctx, p.jobs, p.now, { into: this.#into(p.transaction), limits: p.limits });
   }
 
-  claim(p: {
+  async claim(p: {
     queues: readonly string[];
     limit: number;
     processId: string;
     now: number;
   }): Promise<ClaimedJobs> {
-    return this.#claims.claim(p);
+    const jobs = await this.#claims.claim(p);
+    this.#open.opened(jobs);
+    return jobs;
   }
 
-  complete(p: { items: readonly Completion[]; now: number }): Promise<CompletionResult> {
+  async complete(p: { items: readonly Completion[]; now: number }): Promise<CompletionResult> {
     const valid = p.items.filter((item) => NUMERIC_ID.test(item.jobId));
     const invalid = p.items.filter((item) => !NUMERIC_ID.test(item.jobId)).map((item) => item.jobId);
-    return completeJobs(this.#ctx, valid, p.now, this.#options.deleteFinished).then((r) => ({
-      rejected: [...r.rejected, ...invalid],
-    }));
+    const { rejected } = await completeJobs(this.#ctx, valid, p.now, this.#options.deleteFinished);
+    await this.#open.ended(valid);
+    return { rejected: [...rejected, ...invalid] };
   }
 
-  release(p: { items: readonly ClaimRef[]; now: number }): Promise<number> {
-    return releaseClaims(
-      this.#ctx,
-      p.items.filter((item) => NUMERIC_ID.test(item.jobId)),
-      p.now,
-    );
+  async release(p: { items: readonly ClaimRef[]; now: number }): Promise<number> {
+    const valid = p.items.filter((item) => NUMERIC_ID.test(item.jobId));
+    const released = await releaseClaims(this.#ctx, valid, p.now);
+    await this.#open.ended(valid);
+    return released;
   }
 
   promoteScheduled(p: { now: number; limit: number }): Promise<number> {

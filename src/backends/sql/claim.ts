@@ -1,4 +1,5 @@
 import type { ClaimedJobs, ExpiredJob, JobState } from '../../backend/types.ts';
+import { claimRowItem, insertClaimRow } from './claim-rows.ts';
 import { KeyLocks } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
@@ -40,7 +41,7 @@ export async function claimJobs(ctx: SqlContext, params: ClaimParams): Promise<C
   // With data-modifying WITH, one pattern is one statement, atomic on its own: no transaction,
   // and an idle poll finds nothing and writes nothing.
   if (d.dataModifyingCte && params.queues.length === 1) {
-    const rows = await claimPatternByPattern(ctx, driver, params, lease);
+    const rows = await claimPatternByPattern(ctx, driver, params, lease, true);
     // Rare (expired, or a unique key not held while claimed): then a transaction of its own.
     const settled = needsSettling(rows, params.now)
       ? await driver.transaction((tx) => settleClaims(ctx, tx, rows, lease, params.now))
@@ -51,8 +52,16 @@ export async function claimJobs(ctx: SqlContext, params: ClaimParams): Promise<C
   if (!(await anyReady(ctx))) return [];
   const settled = await driver.transaction(async (tx): Promise<Settled> => {
     const claimed = d.dataModifyingCte
-      ? await claimPatternByPattern(ctx, tx, params, lease)
+      ? await claimPatternByPattern(ctx, tx, params, lease, false)
       : await takeThenClaim(ctx, tx, params, lease);
+    // One row for the lease, however many patterns took jobs under it.
+    await insertClaimRow(
+      ctx,
+      tx,
+      lease,
+      params.processId,
+      claimed.map((row) => num(row.id)),
+    );
     return needsSettling(claimed, params.now)
       ? settleClaims(ctx, tx, claimed, lease, params.now)
       : { running: claimed, expired: [] };
@@ -109,12 +118,16 @@ async function anyReady({ driver, t }: SqlContext): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** Each pattern one statement: `WITH taken AS (DELETE FROM ready ...) UPDATE jobs ... FROM taken`. */
+/**
+ * Each pattern one statement: `WITH taken AS (DELETE FROM ready ...) UPDATE jobs ... FROM taken`,
+ * which also writes the claim row when `withClaimRow` (the claim is this one statement).
+ */
 async function claimPatternByPattern(
   ctx: SqlContext,
   exec: SqlExecutor,
   params: ClaimParams,
   lease: string,
+  withClaimRow: boolean,
 ): Promise<Row[]> {
   const claimed: Row[] = [];
   for (const pattern of params.queues) {
@@ -125,9 +138,10 @@ async function claimPatternByPattern(
       ...patternTake(ctx, pattern, remaining, pausedBySubquery(ctx)),
       columns: 'job_id',
     });
+    const claimRow = withClaimRow ? `, claim AS (${claimRowItem(ctx)})` : '';
     const rows = await exec.all<Row>(
-      `WITH taken AS (${take.sql}) ${claimUpdate(ctx)} FROM taken WHERE id = taken.job_id RETURNING ${CLAIM_RETURNING}`,
-      [...take.params, params.processId, lease],
+      `WITH taken AS (${take.sql})${claimRow} ${claimUpdate(ctx)} FROM taken WHERE id = taken.job_id RETURNING ${CLAIM_RETURNING}`,
+      [...take.params, ...(withClaimRow ? [lease, params.processId] : []), params.processId, lease],
     );
     claimed.push(...rows.sort((a, b) => byPriorityThenId(a.priority, a.id, b.priority, b.id)));
   }

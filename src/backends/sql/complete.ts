@@ -189,6 +189,16 @@ async function applyRound(
     ],
     failed.map((place) => [place.id, place.queue, now]),
   );
+  await insertValues(
+    ctx,
+    tx,
+    t.errored,
+    [
+      ['job_id', 'bigint'],
+      ['queue', 'text'],
+    ],
+    errored.map((place) => [place.id, place.queue]),
+  );
   await releaseSlots(ctx, tx, locks, [...finished, ...discarded, ...ended], now);
   await releaseUniqueKeys(ctx, tx, finished, 'finished');
   await releaseUniqueKeys(ctx, tx, discarded, 'discarded');

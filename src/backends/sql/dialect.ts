@@ -18,6 +18,10 @@ export interface Tables {
   readonly recurringExecutions: string;
   readonly serialLines: string;
   readonly serialWaiting: string;
+  /** One row per claim (a lease): its process and the ids it took. */
+  readonly claims: string;
+  /** Errored jobs of serialized lines (their queue), so that listing them reads a small table. */
+  readonly errored: string;
 }
 
 export type ColumnType = 'text' | 'bigint';
@@ -54,6 +58,8 @@ export interface Dialect {
   inList(column: string, type: ColumnType): string;
   /** A condition true when `column` is one of the values `select` returns, planned as index lookups. */
   inSelect(column: string, select: string): string;
+  /** An aggregate of `column`'s values as a JSON list (text). */
+  jsonArrayAgg(column: string): string;
   /** Turns a JS array into the parameter inList expects. */
   listParam(values: readonly unknown[], type: ColumnType): unknown;
   /**

@@ -22,6 +22,7 @@ type PlaceRow = { id: unknown; queue: string; priority: unknown };
 export function reenterErrored(ctx: SqlContext, select: ErroredSelector, now: number): Promise<number> {
   return inErroredBatches(ctx, select, now, async (tx, ids, heads) => {
     const places = await changeJobs(ctx, tx, `state = 'blocked', run_at = NULL`, [], ids, STILL_ERRORED);
+    await leaveErrored(ctx, tx, places);
     await insertWaiting(ctx, tx, places);
     const leaving = new Set(places.map((p) => p.id));
     await yieldUnstartedHeads(ctx, tx, heads, leaving, places);
@@ -77,10 +78,26 @@ export function removeErrored(ctx: SqlContext, select: ErroredSelector, now: num
       ids,
       STILL_ERRORED,
     );
+    await leaveErrored(ctx, tx, places);
     await releaseUniqueKeys(ctx, tx, places, 'discarded');
     await advanceLines(ctx, tx, heads, new Set(places.map((p) => p.id)), now);
     return places.length;
   });
+}
+
+/** Deletes the errored rows of jobs that are errored no more. */
+async function leaveErrored(
+  { d, t }: SqlContext,
+  tx: SqlExecutor,
+  places: readonly JobPlace[],
+): Promise<void> {
+  if (places.length === 0) return;
+  await tx.run(`DELETE FROM ${t.errored} WHERE ${d.inList('job_id', 'bigint')}`, [
+    d.listParam(
+      places.map((place) => place.id),
+      'bigint',
+    ),
+  ]);
 }
 
 /** Changes the jobs among `ids` (that also match `guard`); returns where they belong. */
@@ -111,16 +128,17 @@ async function inErroredBatches(
   apply: (tx: SqlExecutor, ids: readonly number[], heads: LineHeads) => Promise<number>,
 ): Promise<number> {
   const { driver, t } = ctx;
-  const selected = selectorWhere(ctx, select, 'id');
+  const selected = selectorWhere(ctx, select, 'job_id');
   if (!selected) return 0;
-  const where = [`state = 'errored'`, 'serial_key IS NOT NULL', 'id > ?', ...selected.where];
+  const where = ['job_id > ?', ...selected.where];
   const { params } = selected;
   let total = 0;
   // By id, so a job that errors again while this runs is not taken twice.
   for (let after = 0; ; ) {
     const batch = await driver.transaction(async (tx) => {
       const rows = await tx.all<{ id: unknown; serial_key: string }>(
-        `SELECT id, serial_key FROM ${t.jobs} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
+        `SELECT job_id AS id, (SELECT serial_key FROM ${t.jobs} j WHERE j.id = e.job_id) AS serial_key
+          FROM ${t.errored} e WHERE ${where.join(' AND ')} ORDER BY job_id LIMIT ?`,
         [after, ...params, BATCH],
       );
       if (rows.length === 0) return { seen: 0, last: after, changed: 0 };

@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Tables } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
 import { num } from './rows.ts';
 
@@ -10,18 +9,18 @@ export interface Migration {
 }
 
 /**
- * Reads numbered migrations (`001_init.sql`, ...) from a folder and fills in `{{table}}`
- * placeholders with the configured table names.
+ * Reads numbered migrations (`001_init.sql`, ...) from a folder and fills in `{{name}}`
+ * placeholders: the configured table names, and whatever else the dialect names (a schema).
  */
-export function loadMigrations(folder: URL, tables: Tables): Migration[] {
+export function loadMigrations(folder: URL, placeholders: Readonly<Record<string, string>>): Migration[] {
   const names = readdirSync(folder)
     .filter((file) => /^\d{3}_[a-z0-9_]+\.sql$/.test(file))
     .sort();
   return names.map((file) => {
     const text = readFileSync(new URL(file, folder), 'utf8');
     const sql = text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
-      const name = tables[key as keyof Tables];
-      if (!name) throw new Error(`Migration ${file} names an unknown table {{${key}}}`);
+      const name = placeholders[key];
+      if (!name) throw new Error(`Migration ${file} names an unknown placeholder {{${key}}}`);
       return name;
     });
     return { version: Number(file.slice(0, 3)), name: file.slice(4, -4), sql };

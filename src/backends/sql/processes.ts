@@ -1,9 +1,11 @@
 import type { ProcessInfo } from '../../backend/types.ts';
+import { dropEmptyClaimRows, heldUnder } from './claim-rows.ts';
 import { KeyLocks } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
+import type { SqlExecutor } from './driver.ts';
 import { moveToReady } from './make-ready.ts';
 import { PROCESS_COLUMNS, toProcessInfo } from './rows.ts';
-import { claimedBy } from './transitions.ts';
+import { PLACE_COLUMNS, type PlaceRow, toPlace } from './transitions.ts';
 
 export async function registerProcess({ driver, t }: SqlContext, p: ProcessInfo): Promise<void> {
   await driver.transaction(async (tx) => {
@@ -43,10 +45,29 @@ export async function heartbeat(
 export async function deregisterProcess(ctx: SqlContext, processId: string, now: number): Promise<number> {
   return ctx.driver.transaction(async (tx) => {
     await tx.run(`DELETE FROM ${ctx.t.processes} WHERE id = ?`, [processId]);
-    const held = await claimedBy(ctx, tx, [processId]);
-    await moveToReady(ctx, tx, new KeyLocks(ctx, tx, now), held, 0, now);
-    return held.length;
+    return requeueClaimsOf(ctx, tx, [processId], now);
   });
+}
+
+/**
+ * Moves the jobs the processes still hold back to ready (the attempt stays counted), keeping a
+ * live concurrency slot or taking one again, and deletes their claim rows that hold nothing
+ * more. A job another transaction holds (its completion being written) is left to it; should
+ * that fail, the job is still found here next time. Returns how many were moved.
+ */
+async function requeueClaimsOf(
+  ctx: SqlContext,
+  tx: SqlExecutor,
+  processIds: readonly string[],
+  now: number,
+): Promise<number> {
+  if (processIds.length === 0) return 0;
+  const { d } = ctx;
+  const byProcess = { sql: d.inList('process_id', 'text'), params: [d.listParam(processIds, 'text')] };
+  const held = await heldUnder<PlaceRow>(ctx, tx, byProcess, PLACE_COLUMNS, true);
+  await moveToReady(ctx, tx, new KeyLocks(ctx, tx, now), held.rows.map(toPlace), 0, now);
+  await dropEmptyClaimRows(ctx, tx, held.leases);
+  return held.rows.length;
 }
 
 /**
@@ -73,12 +94,16 @@ export async function pruneProcesses(
       ]);
     }
     const orphans = await tx.all<{ process_id: string }>(
-      `SELECT DISTINCT process_id FROM ${t.jobs} j WHERE process_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM ${t.processes} p WHERE p.id = j.process_id)`,
+      `SELECT DISTINCT process_id FROM ${t.claims} c
+         WHERE NOT EXISTS (SELECT 1 FROM ${t.processes} p WHERE p.id = c.process_id)`,
     );
-    const held = await claimedBy(ctx, tx, [...new Set([...deadIds, ...orphans.map((o) => o.process_id)])]);
-    await moveToReady(ctx, tx, new KeyLocks(ctx, tx, now), held, 0, now);
-    return { pruned: dead, released: held.length };
+    const released = await requeueClaimsOf(
+      ctx,
+      tx,
+      [...new Set([...deadIds, ...orphans.map((o) => o.process_id)])],
+      now,
+    );
+    return { pruned: dead, released };
   });
 }
 

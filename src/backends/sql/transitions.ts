@@ -21,7 +21,7 @@ export interface JobPlace {
 export const PLACE_COLUMNS =
   'id, queue, priority, concurrency_key, concurrency_limit, concurrency_duration, unique_states, serial_key, serial_on_error';
 
-type PlaceRow = { id?: unknown; job_id?: unknown; queue: string; priority: unknown } & Record<
+export type PlaceRow = { id?: unknown; job_id?: unknown; queue: string; priority: unknown } & Record<
   string,
   unknown
 >;
@@ -100,20 +100,6 @@ export function insertScheduled(
     ],
     jobs.map((j) => [j.id, j.queue, j.priority, j.runAt]),
   );
-}
-
-/** Reads where claimed jobs belong (and their controls), for the given processes. */
-export async function claimedBy(
-  { d, t }: SqlContext,
-  tx: SqlExecutor,
-  processIds: readonly string[],
-): Promise<JobPlace[]> {
-  if (processIds.length === 0) return [];
-  const rows = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
-    `SELECT ${PLACE_COLUMNS} FROM ${t.jobs} WHERE ${d.inList('process_id', 'text')}${d.skipLocked}`,
-    [d.listParam(processIds, 'text')],
-  );
-  return rows.map(toPlace);
 }
 
 export interface TakeRows {

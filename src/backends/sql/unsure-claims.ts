@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClaimedJobs } from '../../backend/types.ts';
 import { BackendUnavailableError } from '../../errors.ts';
 import { claimJobs } from './claim.ts';
+import { dropEmptyClaimRows, heldUnder } from './claim-rows.ts';
 import { releaseClaims } from './complete.ts';
 import type { SqlContext } from './context.ts';
 
@@ -15,8 +16,7 @@ type ClaimParams = Omit<Parameters<typeof claimJobs>[1], 'lease'>;
  */
 export class UnsureClaims {
   readonly #ctx: SqlContext;
-  /** lease → the process that claimed under it. */
-  readonly #unsure = new Map<string, string>();
+  readonly #unsure = new Set<string>();
 
   constructor(ctx: SqlContext) {
     this.#ctx = ctx;
@@ -28,30 +28,29 @@ export class UnsureClaims {
     try {
       return await claimJobs(this.#ctx, { ...params, lease });
     } catch (error) {
-      if (error instanceof BackendUnavailableError) this.#unsure.set(lease, params.processId);
+      if (error instanceof BackendUnavailableError) this.#unsure.add(lease);
       throw error;
     }
   }
 
   async #releaseUnsure(now: number): Promise<void> {
     if (this.#unsure.size === 0) return;
-    const { driver, d, t } = this.#ctx;
+    const ctx = this.#ctx;
     const unsure = [...this.#unsure];
-    const held = await driver.all<{ id: unknown; lease: string }>(
-      `SELECT id, lease FROM ${t.jobs} WHERE ${d.inList('process_id', 'text')} AND ${d.inList('lease', 'text')}`,
-      [
-        d.listParam([...new Set(unsure.map(([, processId]) => processId))], 'text'),
-        d.listParam(
-          unsure.map(([lease]) => lease),
-          'text',
-        ),
-      ],
+    const byLease = { sql: ctx.d.inList('lease', 'text'), params: [ctx.d.listParam(unsure, 'text')] };
+    const held = await heldUnder<{ id: unknown; lease: string }>(
+      ctx,
+      ctx.driver,
+      byLease,
+      'id, lease',
+      false,
     );
     await releaseClaims(
-      this.#ctx,
-      held.map((row) => ({ jobId: String(row.id), lease: row.lease })),
+      ctx,
+      held.rows.map((row) => ({ jobId: String(row.id), lease: row.lease })),
       now,
     );
-    for (const [lease] of unsure) this.#unsure.delete(lease);
+    await ctx.driver.transaction((tx) => dropEmptyClaimRows(ctx, tx, held.leases));
+    for (const lease of unsure) this.#unsure.delete(lease);
   }
 }

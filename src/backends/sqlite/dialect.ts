@@ -16,6 +16,8 @@ export function sqliteTables(prefix: string): Tables {
     recurringExecutions: `${prefix}recurring_executions`,
     serialLines: `${prefix}serial_lines`,
     serialWaiting: `${prefix}serial_waiting`,
+    claims: `${prefix}claims`,
+    errored: `${prefix}errored`,
   };
 }
 
@@ -32,6 +34,7 @@ export function sqliteDialect(tables: Tables): Dialect {
     inList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
     inSelect: (column, select) => `${column} IN (${select})`,
     listParam: (values) => JSON.stringify(values),
+    jsonArrayAgg: (column) => `json_group_array(${column})`,
     rowSource(columns: readonly ColumnType[]): RowSource {
       const select = columns.map((_, i) => `value->>${i} AS c${i}`).join(', ');
       return {

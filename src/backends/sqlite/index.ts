@@ -67,7 +67,7 @@ export function sqliteBackend(options: SqliteBackendOptions): Backend {
 }
 
 function sqliteMigrations(tables: Tables): Migration[] {
-  return loadMigrations(new URL('./migrations/', import.meta.url), tables);
+  return loadMigrations(new URL('./migrations/', import.meta.url), { ...tables });
 }
 
 /** The SQL migrate() runs, for teams who migrate by hand (`shigoto migrate --print`). */

@@ -1,0 +1,27 @@
+-- Claims and completions rewrite a jobs row without touching any of its indexed columns, so
+-- PostgreSQL writes the new row version next to the old one (a HOT update) and no index entry
+-- (docs/backends.md). Two indexes changed with every claim and stood in the way:
+--   jobs_claimed (process_id): a claim now writes one row per lease instead, naming the process
+--   and the ids it took; a job still holds the claim while its lease column equals that lease.
+--   jobs_errored (WHERE state = 'errored'): errored jobs are listed from their own small table.
+CREATE TABLE {{claims}} (
+  lease TEXT PRIMARY KEY,
+  process_id TEXT NOT NULL,
+  -- JSON list of the ids taken under the lease.
+  job_ids TEXT NOT NULL
+) WITH (autovacuum_vacuum_scale_factor = 0.05, autovacuum_vacuum_cost_delay = 0);
+CREATE INDEX claims_by_process ON {{claims}} (process_id);
+INSERT INTO {{claims}} (lease, process_id, job_ids)
+  SELECT lease, MIN(process_id), json_agg(id)::text FROM {{jobs}} WHERE lease IS NOT NULL GROUP BY lease;
+
+CREATE TABLE {{errored}} (
+  job_id BIGINT PRIMARY KEY,
+  queue TEXT NOT NULL
+);
+INSERT INTO {{errored}} (job_id, queue) SELECT id, queue FROM {{jobs}} WHERE state = 'errored';
+
+DROP INDEX {{schema}}.jobs_claimed;
+DROP INDEX {{schema}}.jobs_errored;
+-- Room in every page for the versions a claim and a completion write (pages filled by enqueues
+-- before this migration keep their old layout).
+ALTER TABLE {{jobs}} SET (fillfactor = 70);

@@ -1,0 +1,173 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/backend/types.ts';
+import { postgresTables } from '../../src/backends/postgres/dialect.ts';
+import { postgresMigrations } from '../../src/backends/postgres/migrate.ts';
+import { loadMigrations, migrationsTableSql } from '../../src/backends/sql/migrations.ts';
+import { sqliteTables } from '../../src/backends/sqlite/dialect.ts';
+import { SQLITE_DEFAULTS, sqliteBackend } from '../../src/backends/sqlite/index.ts';
+import { claim, enqueue, newJobs, processInfo, refOf, T0 } from '../contract/helpers.ts';
+import { adminPool, closeAdminPool, isolatedPostgres } from '../support/postgres.ts';
+import { POSTGRES, serviceAvailable } from '../support/services.ts';
+import { tempDir } from '../support/temp-dir.ts';
+
+/**
+ * Claim rows (migration 006): one row per claim naming its process and the ids it took, kept
+ * only while some of those jobs are still held under it. Checked on both SQL backends by
+ * reading the tables themselves.
+ */
+interface SqlSetup {
+  readonly backend: Backend;
+  /** Rows of a query on the backend's database; `{{table}}` names one of its tables. */
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Runs migrations 001-005 only, then `sql` (one statement per call), as a database made before 006. */
+  before006(statements: readonly string[]): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+const PREFIX = SQLITE_DEFAULTS.tablePrefix;
+const NOW = T0 + 60_000;
+
+async function sqliteSetup(): Promise<SqlSetup> {
+  const dir = await tempDir('shigoto-claim-rows-');
+  const path = join(dir.path, 'shigoto.db');
+  const backend = sqliteBackend({ path });
+  const tables = sqliteTables(PREFIX);
+  const named = (sql: string) => sql.replace(/\{\{(\w+)\}\}/g, (_, key: keyof typeof tables) => tables[key]);
+  const db = new Database(path);
+  return {
+    backend,
+    rows: async (sql) => db.prepare(named(sql)).all() as Record<string, unknown>[],
+    async before006(statements) {
+      const migrations = loadMigrations(new URL('../../src/backends/sqlite/migrations/', import.meta.url), {
+        ...tables,
+      });
+      db.exec(migrationsTableSql(`${PREFIX}migrations`));
+      for (const m of migrations.filter((m) => m.version < 6)) {
+        db.exec(m.sql);
+        db.prepare(`INSERT INTO ${PREFIX}migrations (version, name, applied_at) VALUES (?, ?, 0)`).run(
+          m.version,
+          m.name,
+        );
+      }
+      for (const statement of statements) db.exec(named(statement));
+    },
+    async cleanup() {
+      db.close();
+      await backend.close();
+      await dir.remove();
+    },
+  };
+}
+
+function postgresSetup(): SqlSetup {
+  const { backend, schema, cleanup } = isolatedPostgres();
+  const tables = postgresTables(schema);
+  const named = (sql: string) => sql.replace(/\{\{(\w+)\}\}/g, (_, key: keyof typeof tables) => tables[key]);
+  return {
+    backend,
+    rows: async (sql) => (await adminPool().query(named(sql))).rows,
+    async before006(statements) {
+      const db = adminPool();
+      await db.query(`CREATE SCHEMA "${schema}"`);
+      await db.query(migrationsTableSql(`"${schema}".migrations`));
+      for (const m of postgresMigrations(schema).filter((m) => m.version < 6)) {
+        await db.query(m.sql);
+        await db.query(`INSERT INTO "${schema}".migrations (version, name, applied_at) VALUES ($1, $2, 0)`, [
+          m.version,
+          m.name,
+        ]);
+      }
+      for (const statement of statements) await db.query(named(statement));
+    },
+    cleanup,
+  };
+}
+
+const postgresAvailable = await serviceAvailable(POSTGRES);
+const setups: [string, () => Promise<SqlSetup> | SqlSetup, boolean][] = [
+  ['sqlite', sqliteSetup, true],
+  ['postgres', postgresSetup, postgresAvailable],
+];
+
+for (const [name, open, available] of setups) {
+  describe.skipIf(!available)(`claim rows: ${name}`, () => {
+    let setup: SqlSetup;
+    afterEach(async () => {
+      await setup.cleanup();
+      if (name === 'postgres') await closeAdminPool();
+    });
+    const claimRows = () => setup.rows('SELECT lease, process_id, job_ids FROM {{claims}}');
+
+    it('writes one row per claim, and deletes it once every job of the claim has ended', async () => {
+      setup = await open();
+      const { backend } = setup;
+      await backend.migrate();
+      const ids = await enqueue(backend, newJobs(8));
+      const first = await claim(backend, ['*'], 5);
+      const second = await claim(backend, ['*'], 5);
+      expect(await claimRows()).toHaveLength(2);
+      const row = (await claimRows()).find((r) => r.lease === first[0]!.lease)!;
+      expect(row.process_id).toBe('worker-1');
+      expect((JSON.parse(String(row.job_ids)) as number[]).map(String).sort()).toEqual(
+        ids.slice(0, 5).sort(),
+      );
+
+      const ended = (jobs: typeof first) =>
+        jobs.map((job) => ({ ...refOf(job), outcome: 'finished' as const, result: null }));
+      await backend.complete({ items: ended(first.slice(0, 4)), now: T0 });
+      expect(await claimRows()).toHaveLength(2); // one job of the first claim still runs
+      await backend.complete({ items: ended(first.slice(4)), now: T0 });
+      await backend.release({ items: second.map(refOf), now: T0 });
+      expect(await claimRows()).toEqual([]);
+      // A claim that finds nothing writes no row.
+      await claim(backend, ['nothing-here'], 5);
+      expect(await claimRows()).toEqual([]);
+    });
+
+    it('gives a dead process’s claims back through its rows, then deletes the rows', async () => {
+      setup = await open();
+      const { backend } = setup;
+      await backend.migrate();
+      await backend.registerProcess({ process: processInfo({ id: 'dead', lastHeartbeatAt: T0 }) });
+      const ids = await enqueue(backend, newJobs(3));
+      const taken = await claim(backend, ['*'], 3, { processId: 'dead' });
+      await backend.complete({
+        items: [{ ...refOf(taken[0]!), outcome: 'finished', result: null }],
+        now: T0,
+      });
+      const { released } = await backend.pruneProcesses({ aliveSince: NOW - 1000, now: NOW });
+      expect(released).toBe(2);
+      const states = await Promise.all(ids.map(async (id) => (await backend.getJob({ id }))!.state));
+      expect(states).toEqual(['finished', 'ready', 'ready']);
+      expect(await claimRows()).toEqual([]);
+    });
+
+    it('migration 006 carries claimed and errored jobs of an older database over', async () => {
+      setup = await open();
+      const { backend } = setup;
+      await setup.before006([
+        `INSERT INTO {{jobs}} (name, queue, priority, args, metadata, state, attempts, enqueued_at, process_id, lease)
+           VALUES ('old', 'default', 0, '[]', '{}', 'claimed', 1, ${T0}, 'gone', 'old-lease')`,
+        `INSERT INTO {{jobs}} (name, queue, priority, args, metadata, state, attempts, enqueued_at, last_error, serial_key, serial_on_error)
+           VALUES ('old', 'q', 0, '[]', '{}', 'errored', 1, ${T0}, '{"message":"boom"}', 'q', 'stop')`,
+        `INSERT INTO {{serialLines}} (key, head_id, locked_at) SELECT 'q', MAX(id), ${T0} FROM {{jobs}}`,
+        `INSERT INTO {{queues}} (name, created_at) VALUES ('q', ${T0})`,
+      ]);
+      await backend.migrate();
+      expect(await claimRows()).toEqual([{ lease: 'old-lease', process_id: 'gone', job_ids: '[1]' }]);
+      expect(await backend.listQueues()).toMatchObject([
+        { name: 'q', errored: 1, stopped: true, claimed: 0 },
+      ]);
+      expect(await setup.rows('SELECT job_id, queue FROM {{errored}}')).toEqual([
+        { job_id: name === 'postgres' ? '2' : 2, queue: 'q' },
+      ]);
+      // The process of the claimed job has no row: pruning finds its claim through the claim row.
+      expect((await backend.pruneProcesses({ aliveSince: NOW - 1000, now: NOW })).released).toBe(1);
+      expect((await backend.getJob({ id: '1' }))!.state).toBe('ready');
+      expect(await backend.removeErrored({ select: { all: true }, now: NOW })).toBe(1);
+      expect((await backend.getJob({ id: '2' }))!.state).toBe('discarded');
+    });
+  });
+}
