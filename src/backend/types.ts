@@ -323,6 +323,18 @@ export interface Backend {
   }): Promise<EnqueuedIds>;
 
   /**
+   * Optional: enqueue (without a caller's transaction) taking the jobs while they are still
+   * being made. A backend that talks to a server stores the first ones while the rest are
+   * encoded, in one transaction; results and errors are enqueue's. `jobs` is read once, in
+   * order; an error it throws stores nothing.
+   */
+  enqueueStreaming?(params: {
+    jobs: Iterable<NewJob>;
+    now: number;
+    limits?: QueueLimits;
+  }): Promise<EnqueuedIds>;
+
+  /**
    * Claims up to `limit` ready jobs for `processId`, in the order of `queues`
    * (exact names, "*" or "prefix*"), then priority, then FIFO; paused queues are skipped.
    * Jobs taken past their expiry end as expired instead, listed in `expired`.

@@ -1,4 +1,4 @@
-import type { Backend, NewJob, QueueLimits } from '../backend/types.ts';
+import type { Backend, EnqueuedIds, NewJob, QueueLimits } from '../backend/types.ts';
 import { CapabilityNotSupportedError, InvalidInputError } from '../errors.ts';
 import { commitThroughArounds } from '../job/callbacks.ts';
 import type { CodecRegistry } from '../job/codec.ts';
@@ -16,6 +16,7 @@ import {
   asList,
   checkArgs,
   defaultQueueOf,
+  type EnqueueCallbacks,
   type EnqueueDraft,
   type EnqueuedJob,
   isJobDefinition,
@@ -61,7 +62,7 @@ export interface EnqueueManyOptions {
 }
 
 /** What storing jobs needs of a backend. */
-export type JobWriter = Pick<Backend, 'name' | 'capabilities' | 'enqueue'>;
+export type JobWriter = Pick<Backend, 'name' | 'capabilities' | 'enqueue' | 'enqueueStreaming'>;
 
 export interface EnqueueRequest<Args = unknown> {
   readonly job: JobDefinition<Args>;
@@ -117,21 +118,51 @@ export async function enqueueRequests(
   }
   const now = deps.now();
   const drafts = requests.map((request) => buildDraft(request, now));
+  const callbacksOf = enqueueCallbacks(deps.middleware);
   return commitThroughArounds<Draft, EnqueuedJob>(drafts, {
-    aroundsFor: (draft) => [
-      ...deps.middleware.flatMap((m) => asList(m.aroundEnqueue)),
-      ...asList(draft.job.aroundEnqueue),
-    ],
-    before: async (draft) => {
-      for (const m of deps.middleware) for (const cb of asList(m.beforeEnqueue)) await cb(draft);
-      for (const cb of asList(draft.job.beforeEnqueue)) await cb(draft);
+    aroundsFor: (draft) => callbacksOf(draft.job).arounds,
+    before: (draft) => {
+      const { befores } = callbacksOf(draft.job);
+      return befores.length === 0 ? undefined : inTurn(befores, (cb) => cb(draft));
     },
     commit: (ready) => store(deps, ready, now, transaction),
-    after: async (draft, job) => {
-      for (const cb of asList(draft.job.afterEnqueue)) await cb(job, draft);
-      for (const m of deps.middleware) for (const cb of asList(m.afterEnqueue)) await cb(job, draft);
+    after: (draft, job) => {
+      const { afters } = callbacksOf(draft.job);
+      return afters.length === 0 ? undefined : inTurn(afters, (cb) => cb(job, draft));
     },
   });
+}
+
+/** One callback of a callback option (which takes one or a list). */
+type One<T> = T extends readonly (infer U)[] ? U : T;
+type Callback<K extends keyof EnqueueCallbacks<unknown>> = One<NonNullable<EnqueueCallbacks<unknown>[K]>>;
+
+interface JobEnqueueCallbacks {
+  readonly arounds: readonly Callback<'aroundEnqueue'>[];
+  readonly befores: readonly Callback<'beforeEnqueue'>[];
+  readonly afters: readonly Callback<'afterEnqueue'>[];
+}
+
+/** The enqueue callbacks of a job with the middleware's, in calling order, worked out once per job definition. */
+function enqueueCallbacks(middleware: readonly Middleware[]): (job: AnyJob) => JobEnqueueCallbacks {
+  const known = new Map<AnyJob, JobEnqueueCallbacks>();
+  return (job) => {
+    let callbacks = known.get(job);
+    if (!callbacks) {
+      callbacks = {
+        arounds: [...middleware.flatMap((m) => asList(m.aroundEnqueue)), ...asList(job.aroundEnqueue)],
+        befores: [...middleware.flatMap((m) => asList(m.beforeEnqueue)), ...asList(job.beforeEnqueue)],
+        afters: [...asList(job.afterEnqueue), ...middleware.flatMap((m) => asList(m.afterEnqueue))],
+      };
+      known.set(job, callbacks);
+    }
+    return callbacks;
+  };
+}
+
+/** Runs `call` on each callback in turn, each awaited before the next. */
+async function inTurn<C>(callbacks: readonly C[], call: (cb: C) => unknown): Promise<void> {
+  for (const cb of callbacks) await call(cb);
 }
 
 export function buildDraft({ job, args, options = {} }: EnqueueRequest, now: number): Draft {
@@ -174,14 +205,25 @@ async function store(
   now: number,
   transaction: unknown,
 ): Promise<EnqueuedJob[]> {
-  const rows: NewJob[] = drafts.map((draft) => toRow(deps, draft));
-  if (rows.length === 0) return [];
-  const ids = await deps.backend.enqueue({
-    jobs: rows,
-    now,
-    ...(transaction === undefined ? {} : { transaction }),
-    ...(deps.limits === undefined ? {} : { limits: deps.limits }),
-  });
+  if (drafts.length === 0) return [];
+  const limits = deps.limits === undefined ? {} : { limits: deps.limits };
+  const rows: NewJob[] = [];
+  let ids: EnqueuedIds;
+  if (transaction === undefined && deps.backend.enqueueStreaming) {
+    // Each row is made as the backend reads it: it may store the first while we encode the rest.
+    const made = function* () {
+      for (const draft of drafts) yield rows[rows.push(toRow(deps, draft)) - 1]!;
+    };
+    ids = await deps.backend.enqueueStreaming({ jobs: made(), now, ...limits });
+  } else {
+    rows.push(...drafts.map((draft) => toRow(deps, draft)));
+    ids = await deps.backend.enqueue({
+      jobs: rows,
+      now,
+      ...(transaction === undefined ? {} : { transaction }),
+      ...limits,
+    });
+  }
   const duplicates = new Set(ids.duplicates);
   const readyQueues = new Set(rows.filter((r) => r.runAt === null || r.runAt <= now).map((r) => r.queue));
   // Inside the caller's transaction nothing is visible yet: the backend wakes workers at commit.

@@ -16,12 +16,12 @@ export function compose<T, R>(
 
 export interface CommitSteps<T, R> {
   readonly aroundsFor: (item: T) => readonly Around<T, R>[];
-  /** Runs inside the item's arounds, before the commit (before-callbacks). */
-  readonly before: (item: T) => Promise<void>;
+  /** Runs inside the item's arounds, before the commit (before-callbacks); undefined: it has none. */
+  readonly before: (item: T) => Promise<void> | undefined;
   /** Stores every item at once. */
   readonly commit: (items: readonly T[]) => Promise<R[]>;
-  /** Runs inside the item's arounds, after the commit (after-callbacks). */
-  readonly after: (item: T, result: R) => Promise<void>;
+  /** Runs inside the item's arounds, after the commit (after-callbacks); undefined: it has none. */
+  readonly after: (item: T, result: R) => Promise<void> | undefined;
 }
 
 /**
@@ -35,9 +35,17 @@ export async function commitThroughArounds<T, R>(
   steps: CommitSteps<T, R>,
 ): Promise<R[]> {
   if (items.every((item) => steps.aroundsFor(item).length === 0)) {
-    for (const item of items) await steps.before(item);
+    // Awaited only where there is something to run: a bulk enqueue of jobs without callbacks
+    // spends no event-loop turn per job.
+    for (const item of items) {
+      const before = steps.before(item);
+      if (before) await before;
+    }
     const results = await steps.commit(items);
-    for (const [i, item] of items.entries()) await steps.after(item, results[i]!);
+    for (const [i, item] of items.entries()) {
+      const after = steps.after(item, results[i]!);
+      if (after) await after;
+    }
     return results;
   }
   const reached = items.map(() => deferred<void>());

@@ -28,6 +28,7 @@ import { completeJobs, releaseClaims } from './complete.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { enqueueJobs } from './enqueue.ts';
+import { enqueueStreamed } from './enqueue-streamed.ts';
 import * as errored from './errored.ts';
 import { expireWaiting } from './expiry.ts';
 import { clearFinished, promoteScheduled, unblockJobs } from './maintenance.ts';
@@ -59,6 +60,7 @@ export class SqlBackend implements Backend {
   readonly capabilities: Capabilities;
   readonly listen?: Backend['listen'];
   readonly listenTasks?: Backend['listenTasks'];
+  readonly enqueueStreaming?: Backend['enqueueStreaming'];
   readonly #ctx: SqlContext;
   readonly #claims: UnsureClaims;
   readonly #open: OpenClaims;
@@ -70,6 +72,12 @@ export class SqlBackend implements Backend {
     if (options.listen) this.listen = options.listen;
     if (options.listenTasks) this.listenTasks = options.listenTasks;
     this.#ctx = options.context;
+    // Where statements are round trips that pipeline, a bulk enqueue's first chunks are stored
+    // while the client encodes the rest; where they are local calls nothing would overlap.
+    const { d } = options.context;
+    if (d.serverRoundTrips && d.dataModifyingCte) {
+      this.enqueueStreaming = (p) => enqueueStreamed(this.#ctx, p.jobs, p.now, p.limits);
+    }
     this.#claims = new UnsureClaims(options.context);
     this.#open = new OpenClaims(options.context);
     this.#options = options;

@@ -44,10 +44,9 @@ async function enqueueUncounted(
   if (taskId !== undefined || needsControls(jobs, limits)) {
     return enqueueControlled(ctx, jobs, now, options);
   }
-  const due = jobs.map((job) => job.runAt === null || job.runAt <= now);
   const ids = ctx.d.dataModifyingCte
-    ? await insertWithStateRows(ctx, jobs, due, now, into)
-    : await insertThenStateRows(ctx, jobs, due, now, into);
+    ? await insertWithStateRows(ctx, jobs, now, into)
+    : await insertThenStateRows(ctx, jobs, now, into);
   return ids.map(String);
 }
 
@@ -65,15 +64,40 @@ function plainRow(job: NewJob, due: boolean): unknown[] {
 async function insertWithStateRows(
   ctx: SqlContext,
   jobs: readonly NewJob[],
-  due: readonly boolean[],
   now: number,
   into: SqlExecutor | undefined,
 ): Promise<number[]> {
-  const { driver, d, t } = ctx;
+  const chunks = sourceChunks(jobs);
+  const run = async (exec: SqlExecutor, together: boolean) => {
+    // Sent together: where the driver pipelines, the database stores one chunk while the next
+    // is still on its way. A caller's connection gets them one by one.
+    if (together)
+      return (await Promise.all(chunks.map((chunk) => insertPlainChunk(ctx, exec, chunk, now)))).flat();
+    const ids: number[] = [];
+    for (const chunk of chunks) ids.push(...(await insertPlainChunk(ctx, exec, chunk, now)));
+    return ids;
+  };
+  if (into) return run(into, false);
+  // One chunk is one statement, atomic on its own: no transaction round trips.
+  return chunks.length === 1 ? run(ctx.driver, true) : ctx.driver.transaction((tx) => run(tx, true));
+}
+
+/**
+ * Inserts plain jobs (at most a source chunk of them) with one statement: their jobs rows,
+ * their ready or scheduled rows, their queues, and the wake-up for the queues with ready jobs
+ * (delivered when the statement's or the caller's transaction commits). Returns their ids in
+ * input order.
+ */
+export async function insertPlainChunk(
+  ctx: SqlContext,
+  exec: SqlExecutor,
+  jobs: readonly NewJob[],
+  now: number,
+): Promise<number[]> {
+  const { d, t } = ctx;
   const source = d.rowSource(PLAIN_ROW);
+  const due = jobs.map((job) => job.runAt === null || job.runAt <= now);
   const readyQueues = jobs.filter((_, i) => due[i]).map((job) => job.queue);
-  // The wake-up travels in the same statement (one round trip less before a worker hears it);
-  // it is delivered when the statement's (or the caller's) transaction commits.
   const notice = readyQueues.length > 0 ? d.readyNotice?.([...new Set(readyQueues)]) : undefined;
   const sql = `WITH j AS (INSERT INTO ${t.jobs} (name, queue, priority, args, metadata, run_at, state, attempts, enqueued_at)
       SELECT c0, c1, c2, c3, c4, c5, CASE WHEN c5 IS NULL THEN 'ready' ELSE 'scheduled' END, 0, ?
@@ -88,32 +112,25 @@ async function insertWithStateRows(
         : ''
     }
     SELECT id FROM j${notice ? ', n' : ''}`;
-  const chunks = sourceChunks(jobs.map((job, i) => plainRow(job, due[i]!)));
-  const insertChunk = (exec: SqlExecutor, chunk: unknown[][]) =>
-    exec.all<{ id: unknown }>(sql, [now, ...source.params(chunk), now, ...(notice?.params ?? [])]);
-  const run = async (exec: SqlExecutor, together: boolean) => {
-    // Sent together: where the driver pipelines, the database stores one chunk while the next
-    // is still on its way. A caller's connection gets them one by one.
-    const chunkIds: { id: unknown }[][] = [];
-    if (together) chunkIds.push(...(await Promise.all(chunks.map((chunk) => insertChunk(exec, chunk)))));
-    else for (const chunk of chunks) chunkIds.push(await insertChunk(exec, chunk));
-    // One statement hands out ids in row order, so sorting restores it.
-    return chunkIds.flatMap((rows) => rows.map((r) => num(r.id)).sort((a, b) => a - b));
-  };
-  if (into) return run(into, false);
-  // One chunk is one statement, atomic on its own: no transaction round trips.
-  return chunks.length === 1 ? run(driver, true) : driver.transaction((tx) => run(tx, true));
+  const rows = await exec.all<{ id: unknown }>(sql, [
+    now,
+    ...source.params(jobs.map((job, i) => plainRow(job, due[i]!))),
+    now,
+    ...(notice?.params ?? []),
+  ]);
+  // One statement hands out ids in row order, so sorting restores it.
+  return rows.map((r) => num(r.id)).sort((a, b) => a - b);
 }
 
 /** The jobs rows first (their ids come back), then the state and queue rows, in one transaction. */
 function insertThenStateRows(
   ctx: SqlContext,
   jobs: readonly NewJob[],
-  due: readonly boolean[],
   now: number,
   into: SqlExecutor | undefined,
 ): Promise<number[]> {
   const { driver, t } = ctx;
+  const due = jobs.map((job) => job.runAt === null || job.runAt <= now);
   const jobRows = jobs.map((job, i) => [
     job.name,
     job.queue,

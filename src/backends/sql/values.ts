@@ -12,7 +12,7 @@ const MAX_ROWS = 256;
  * Most rows one rowSource INSERT carries: small enough that a pipelined bulk insert keeps the
  * database busy while the next chunk is encoded, large enough to amortize the statement.
  */
-const MAX_SOURCE_ROWS = 1000;
+export const MAX_SOURCE_ROWS = 1000;
 
 const sqlCache = new Map<string, string>();
 
