@@ -66,6 +66,7 @@ export function postgresTables(schema: string): Tables {
     serialWaiting: `${s}.serial_waiting`,
     claims: `${s}.claims`,
     errored: `${s}.errored`,
+    ended: `${s}.ended`,
   };
 }
 

@@ -11,6 +11,7 @@ import { heldUnder } from './claim-rows.ts';
 import { KeyLocks } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
+import { recordEnded } from './ended.ts';
 import { moveToReady } from './make-ready.ts';
 import { JOB_COLUMNS, num, numOrNull, toJobRecord } from './rows.ts';
 import { announceReady, PLACE_COLUMNS, takeRows, toPlace } from './transitions.ts';
@@ -149,6 +150,12 @@ export async function discardFailed(ctx: SqlContext, select: FailedSelector, now
           'bigint',
         ),
       ],
+    );
+    await recordEnded(
+      ctx,
+      tx,
+      places.map((place) => num(place.id)),
+      now,
     );
     await releaseUniqueKeys(ctx, tx, places.map(toPlace), 'discarded');
   });

@@ -27,11 +27,12 @@ import { OpenClaims } from './claim-rows.ts';
 import { completeJobs, releaseClaims } from './complete.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
+import { clearEnded } from './ended.ts';
 import { enqueueJobs } from './enqueue.ts';
 import { enqueueStreamed } from './enqueue-streamed.ts';
 import * as errored from './errored.ts';
 import { expireWaiting } from './expiry.ts';
-import { clearFinished, promoteScheduled, unblockJobs } from './maintenance.ts';
+import { promoteScheduled, unblockJobs } from './maintenance.ts';
 import * as processes from './processes.ts';
 import * as recurring from './recurring.ts';
 import * as tasks from './tasks.ts';
@@ -140,7 +141,7 @@ export class SqlBackend implements Backend {
 
   async clearFinished(p: { before: number; limit: number }): Promise<number> {
     await tasks.clearTasks(this.#ctx, p.before, p.limit);
-    return clearFinished(this.#ctx, p.before, p.limit);
+    return clearEnded(this.#ctx, p.before, p.limit);
   }
 
   registerProcess(p: { process: ProcessInfo }): Promise<void> {

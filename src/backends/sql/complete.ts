@@ -3,6 +3,7 @@ import { KeyLocks, releaseSlots } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { ColumnType } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
+import { endedItem, recordEnded } from './ended.ts';
 import { expireClaims } from './expiry.ts';
 import { readyOrBlocked } from './make-ready.ts';
 import { leaveLines } from './serial.ts';
@@ -36,15 +37,20 @@ export async function completeJobs(
   const inTransaction = (list: readonly Completion[]) =>
     ctx.driver.transaction((tx) => applyRounds(ctx, tx, list, now, deleteFinished, 'all'));
   // The usual batch (every job finished, or every one discarded) is one statement, atomic on
-  // its own: no transaction round trips. It leaves jobs with controls, whose slots and keys
-  // change with them, to a transaction; and so any job it did not change.
+  // its own (with its `ended` row): no transaction round trips. It leaves jobs with controls,
+  // whose slots and keys change with them, to a transaction; and so any job it did not change.
   const outcome = items[0]!.outcome;
   const oneStatement =
     batches.length === 1 &&
     (outcome === 'finished' || outcome === 'discarded') &&
     items.every((item) => item.outcome === outcome);
   if (!oneStatement) return { rejected: await inTransaction(items) };
-  const left = new Set(await applyRounds(ctx, ctx.driver, items, now, deleteFinished, 'plain'));
+  // Where the `ended` row cannot ride in the same statement (no data-modifying WITH), the two
+  // statements share a transaction (a local one: SQLite).
+  const plain = (exec: SqlExecutor) => applyRounds(ctx, exec, items, now, deleteFinished, 'plain');
+  const left = new Set(
+    ctx.d.dataModifyingCte ? await plain(ctx.driver) : await ctx.driver.transaction((tx) => plain(tx)),
+  );
   if (left.size === 0) return { rejected: [] };
   return { rejected: await inTransaction(items.filter((item) => left.has(item.jobId))) };
 }
@@ -137,44 +143,44 @@ async function applyRound(
   const of = <K extends Completion['outcome']>(outcome: K) =>
     items.filter((item): item is Extract<Completion, { outcome: K }> => item.outcome === outcome);
   const error = (item: Completion) => ('error' in item && item.error ? JSON.stringify(item.error) : null);
-  const guard =
-    scope === 'plain' ? ' AND concurrency_key IS NULL AND unique_key IS NULL AND serial_key IS NULL' : '';
+  // Jobs without controls need nothing but their ids back (no slot, key or line to release).
+  const { guard, returning } =
+    scope === 'plain'
+      ? {
+          guard: ' AND concurrency_key IS NULL AND unique_key IS NULL AND serial_key IS NULL',
+          returning: 'id, queue, priority',
+        }
+      : { guard: '', returning: PLACE_COLUMNS };
+  const change = { guard, returning };
 
   const finished = deleteFinished
     ? await changeClaims(
         ctx,
         tx,
         (src) => `DELETE FROM ${t.jobs} WHERE (id, lease) IN (SELECT c0, c1 FROM ${src})${guard}`,
-        [],
-        [],
+        { params: [], extra: [], returning, endedAt: null },
         of('finished').map((item) => [item.jobId, item.lease]),
       )
     : await endClaims(
         ctx,
         tx,
         `state = 'finished', finished_at = ?, result = src.c2, expires_at = NULL`,
-        [now],
-        ['text'],
+        { params: [now], extra: ['text'], ...change, endedAt: now },
         of('finished').map((item) => [item.jobId, item.lease, item.result]),
-        guard,
       );
   const discarded = await endClaims(
     ctx,
     tx,
     `state = 'discarded', finished_at = ?, last_error = COALESCE(src.c2, last_error), expires_at = NULL`,
-    [now],
-    ['text'],
+    { params: [now], extra: ['text'], ...change, endedAt: now },
     of('discarded').map((item) => [item.jobId, item.lease, error(item)]),
-    guard,
   );
   const ended = await endClaims(
     ctx,
     tx,
     `state = CASE WHEN serial_key IS NULL THEN 'failed' ELSE 'errored' END, last_error = src.c2, expires_at = NULL`,
-    [],
-    ['text'],
+    { params: [], extra: ['text'], ...change, endedAt: null },
     of('failed').map((item) => [item.jobId, item.lease, error(item)]),
-    guard,
   );
   const failed = ended.filter((place) => !place.serial);
   const errored = ended.filter((place) => place.serial);
@@ -245,10 +251,8 @@ async function requeue(
     tx,
     `state = CASE WHEN src.c3 IS NULL THEN 'ready' ELSE 'scheduled' END, run_at = src.c3,
        finished_at = NULL, attempts = attempts + src.c4, last_error = COALESCE(src.c2, last_error)`,
-    [],
-    ['text', 'bigint', 'bigint'],
+    { params: [], extra: ['text', 'bigint', 'bigint'], guard: '', returning: PLACE_COLUMNS, endedAt: null },
     items.map((item) => [item.jobId, item.lease, item.error, item.runAt, item.attemptsDelta]),
-    '',
   );
   if (releaseSlot) await releaseSlots(ctx, tx, locks, places, now);
   const runAt = new Map(items.map((item) => [canonicalId(item.jobId), item.runAt]));
@@ -271,26 +275,37 @@ async function requeue(
   return places;
 }
 
+/** How a change of claims is made and read back. */
+interface ChangeShape {
+  /** Parameters of the change's own placeholders, before the row source's. */
+  readonly params: readonly unknown[];
+  /** Types of the row source's columns after [jobId, lease] (src.c2, src.c3, ...). */
+  readonly extra: readonly ColumnType[];
+  /** A condition the jobs rows must also meet (" AND ..."), or ''. */
+  readonly guard?: string;
+  /** The columns read back: PLACE_COLUMNS, or fewer where no controls can be involved. */
+  readonly returning: string;
+  /** The changed jobs ended at this time (retention finds them in `ended`), or null. */
+  readonly endedAt: number | null;
+}
+
 /**
  * Ends the claims whose lease still holds with one UPDATE of their jobs rows, fed by a row
- * source of [jobId, lease, ...extra] (the extra values are src.c2, src.c3, ...).
+ * source of [jobId, lease, ...extra].
  */
 function endClaims(
   ctx: SqlContext,
   tx: SqlExecutor,
   assignments: string,
-  params: readonly unknown[],
-  extra: readonly ColumnType[],
+  shape: ChangeShape,
   rows: readonly (readonly unknown[])[],
-  guard: string,
 ): Promise<JobPlace[]> {
   return changeClaims(
     ctx,
     tx,
     (src) => `UPDATE ${ctx.t.jobs} SET ${assignments}, process_id = NULL, lease = NULL
-      FROM ${src} WHERE id = src.c0 AND lease = src.c1${guard}`,
-    params,
-    extra,
+      FROM ${src} WHERE id = src.c0 AND lease = src.c1${shape.guard ?? ''}`,
+    shape,
     rows,
   );
 }
@@ -298,30 +313,50 @@ function endClaims(
 /**
  * Runs `change` (an UPDATE or DELETE of jobs rows, given the row source as "(...) AS src")
  * and returns where the changed jobs belong: from RETURNING, or else read first under a lock.
+ * Jobs that ended are recorded in `ended` in the same statement where the dialect can (data-
+ * modifying WITH), else by a statement after it (the caller's transaction makes them one).
  */
 async function changeClaims(
-  { d, t }: SqlContext,
+  ctx: SqlContext,
   tx: SqlExecutor,
   change: (src: string) => string,
-  params: readonly unknown[],
-  extra: readonly ColumnType[],
+  shape: ChangeShape,
   rows: readonly (readonly unknown[])[],
 ): Promise<JobPlace[]> {
   if (rows.length === 0) return [];
+  const { d, t } = ctx;
+  const { params, extra, returning, endedAt } = shape;
   const source = d.rowSource(['bigint', 'text', ...extra]);
   const src = `${source.sql} AS src`;
   const sourceParams = source.params(rows.map(([id, ...rest]) => [d.idParam(String(id)), ...rest]));
-  if (d.returning) {
-    const changed = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
-      `${change(src)} RETURNING ${PLACE_COLUMNS}`,
-      [...params, ...sourceParams],
+  type PlaceRow = { id: unknown; queue: string; priority: unknown };
+  let places: JobPlace[];
+  if (d.returning && endedAt !== null && d.dataModifyingCte) {
+    const changed = await tx.all<PlaceRow>(
+      `WITH changed AS (${change(src)} RETURNING ${returning}), ended AS (${endedItem(ctx)}) SELECT * FROM changed`,
+      [...params, ...sourceParams, endedAt],
     );
     return changed.map(toPlace);
   }
-  const held = await tx.all<{ id: unknown; queue: string; priority: unknown }>(
-    `SELECT ${PLACE_COLUMNS} FROM ${t.jobs} WHERE (id, lease) IN (SELECT c0, c1 FROM ${src}) FOR UPDATE`,
-    sourceParams,
-  );
-  await tx.run(change(src), [...params, ...sourceParams]);
-  return held.map(toPlace);
+  if (d.returning) {
+    places = (
+      await tx.all<PlaceRow>(`${change(src)} RETURNING ${returning}`, [...params, ...sourceParams])
+    ).map(toPlace);
+  } else {
+    const held = await tx.all<PlaceRow>(
+      `SELECT ${returning} FROM ${t.jobs} WHERE (id, lease) IN (SELECT c0, c1 FROM ${src}) FOR UPDATE`,
+      sourceParams,
+    );
+    await tx.run(change(src), [...params, ...sourceParams]);
+    places = held.map(toPlace);
+  }
+  if (endedAt !== null) {
+    await recordEnded(
+      ctx,
+      tx,
+      places.map((place) => place.id),
+      endedAt,
+    );
+  }
+  return places;
 }

@@ -22,6 +22,8 @@ export interface Tables {
   readonly claims: string;
   /** Errored jobs of serialized lines (their queue), so that listing them reads a small table. */
   readonly errored: string;
+  /** Jobs that ended (finished, discarded, expired), a row per statement, for retention. */
+  readonly ended: string;
 }
 
 export type ColumnType = 'text' | 'bigint';

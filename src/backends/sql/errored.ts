@@ -2,6 +2,7 @@ import type { ErroredSelector } from '../../backend/types.ts';
 import { selectorWhere } from './admin.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
+import { recordEnded } from './ended.ts';
 import { takeStateRows } from './expiry.ts';
 import { num } from './rows.ts';
 import { advanceLines, insertWaiting, type LineHeads, lockLines } from './serial.ts';
@@ -79,6 +80,12 @@ export function removeErrored(ctx: SqlContext, select: ErroredSelector, now: num
       STILL_ERRORED,
     );
     await leaveErrored(ctx, tx, places);
+    await recordEnded(
+      ctx,
+      tx,
+      places.map((place) => place.id),
+      now,
+    );
     await releaseUniqueKeys(ctx, tx, places, 'discarded');
     await advanceLines(ctx, tx, heads, new Set(places.map((p) => p.id)), now);
     return places.length;

@@ -2,6 +2,7 @@ import type { ClaimRef, ExpiredJob } from '../../backend/types.ts';
 import { KeyLocks, releaseSlots } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
+import { recordEnded } from './ended.ts';
 import { num, toExpiredJob } from './rows.ts';
 import { leaveLines, lockLines } from './serial.ts';
 import { type JobPlace, PLACE_COLUMNS, toPlace } from './transitions.ts';
@@ -53,6 +54,12 @@ export async function expireWaiting(ctx: SqlContext, now: number, limit: number)
         [now, ctx.d.listParam(taken, 'bigint')],
       )
     ).map(toExpiredPlace);
+    await recordEnded(
+      ctx,
+      tx,
+      places.map((place) => place.id),
+      now,
+    );
     await releaseSlots(ctx, tx, locks, places, now);
     await releaseUniqueKeys(ctx, tx, places, 'expired');
     await leaveLines(ctx, tx, places, now);
@@ -97,6 +104,12 @@ export async function expireClaims(
       [now, ...src.params(claims.map((c) => [d.idParam(c.jobId), c.lease]))],
     )
   ).map(toExpiredPlace);
+  await recordEnded(
+    ctx,
+    tx,
+    places.map((place) => place.id),
+    now,
+  );
   await releaseSlots(ctx, tx, locks, places, now);
   await releaseUniqueKeys(ctx, tx, places, 'expired');
   return places;

@@ -36,39 +36,6 @@ export async function promoteScheduled(ctx: SqlContext, now: number, limit: numb
 }
 
 /**
- * Deletes finished, discarded and expired jobs that ended before `before`, at most `limit` of
- * them, with the unique keys they still held; and keys whose period ended before `before`.
- */
-export async function clearFinished(
-  { driver, d, t }: SqlContext,
-  before: number,
-  limit: number,
-): Promise<number> {
-  if (limit <= 0) return 0;
-  return driver.transaction(async (tx) => {
-    await tx.run(`DELETE FROM ${t.uniques} WHERE expires_at < ?`, [before]);
-    const rows = await tx.all<{ id: unknown; unique_key: string | null }>(
-      `SELECT id, unique_key FROM ${t.jobs}
-        WHERE finished_at < ? AND state IN ('finished', 'discarded', 'expired') LIMIT ?${d.skipLocked}`,
-      [before, limit],
-    );
-    if (rows.length === 0) return 0;
-    const unique = rows.filter((r) => r.unique_key !== null).map((r) => num(r.id));
-    if (unique.length > 0) {
-      await tx.run(`DELETE FROM ${t.uniques} WHERE ${d.inList('job_id', 'bigint')}`, [
-        d.listParam(unique, 'bigint'),
-      ]);
-    }
-    return tx.run(`DELETE FROM ${t.jobs} WHERE ${d.inList('id', 'bigint')}`, [
-      d.listParam(
-        rows.map((r) => num(r.id)),
-        'bigint',
-      ),
-    ]);
-  });
-}
-
-/**
  * Concurrency maintenance, a failsafe: deletes slots held past their duration, then unblocks
  * jobs of those keys and of keys with jobs blocked longer than their duration, each only as
  * far as its limit allows. Keys go in batches of `limit`, one transaction each, in key order.

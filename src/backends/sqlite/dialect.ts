@@ -18,6 +18,7 @@ export function sqliteTables(prefix: string): Tables {
     serialWaiting: `${prefix}serial_waiting`,
     claims: `${prefix}claims`,
     errored: `${prefix}errored`,
+    ended: `${prefix}ended`,
   };
 }
 

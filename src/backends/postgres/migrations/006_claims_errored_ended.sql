@@ -20,8 +20,20 @@ CREATE TABLE {{errored}} (
 );
 INSERT INTO {{errored}} (job_id, queue) SELECT id, queue FROM {{jobs}} WHERE state = 'errored';
 
+CREATE TABLE {{ended}} (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  ended_at BIGINT NOT NULL,
+  -- JSON list of the ids of the jobs that ended then.
+  job_ids TEXT NOT NULL
+);
+CREATE INDEX ended_by_time ON {{ended}} (ended_at);
+INSERT INTO {{ended}} (ended_at, job_ids)
+  SELECT MAX(finished_at), json_agg(id)::text FROM {{jobs}}
+    WHERE finished_at IS NOT NULL AND state IN ('finished', 'discarded', 'expired') GROUP BY finished_at / 60000;
+
 DROP INDEX {{schema}}.jobs_claimed;
 DROP INDEX {{schema}}.jobs_errored;
+DROP INDEX {{schema}}.jobs_finished;
 -- Room in every page for the versions a claim and a completion write (pages filled by enqueues
 -- before this migration keep their old layout).
-ALTER TABLE {{jobs}} SET (fillfactor = 70);
+ALTER TABLE {{jobs}} SET (fillfactor = 50);

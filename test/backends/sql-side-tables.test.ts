@@ -7,15 +7,16 @@ import { postgresMigrations } from '../../src/backends/postgres/migrate.ts';
 import { loadMigrations, migrationsTableSql } from '../../src/backends/sql/migrations.ts';
 import { sqliteTables } from '../../src/backends/sqlite/dialect.ts';
 import { SQLITE_DEFAULTS, sqliteBackend } from '../../src/backends/sqlite/index.ts';
-import { claim, enqueue, newJobs, processInfo, refOf, T0 } from '../contract/helpers.ts';
+import { claim, enqueue, newJobs, processInfo, refOf, storedError, T0 } from '../contract/helpers.ts';
 import { adminPool, closeAdminPool, isolatedPostgres } from '../support/postgres.ts';
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 /**
- * Claim rows (migration 006): one row per claim naming its process and the ids it took, kept
- * only while some of those jobs are still held under it. Checked on both SQL backends by
- * reading the tables themselves.
+ * The side tables of migration 006, checked on both SQL backends by reading them: claim rows
+ * (one per claim, naming its process and the ids it took, kept while some of those jobs are
+ * still held under it), `ended` rows (one per statement that ended jobs, read by retention) and
+ * `errored`.
  */
 interface SqlSetup {
   readonly backend: Backend;
@@ -92,13 +93,18 @@ const setups: [string, () => Promise<SqlSetup> | SqlSetup, boolean][] = [
 ];
 
 for (const [name, open, available] of setups) {
-  describe.skipIf(!available)(`claim rows: ${name}`, () => {
+  describe.skipIf(!available)(`side tables: ${name}`, () => {
     let setup: SqlSetup;
     afterEach(async () => {
       await setup.cleanup();
       if (name === 'postgres') await closeAdminPool();
     });
     const claimRows = () => setup.rows('SELECT lease, process_id, job_ids FROM {{claims}}');
+    const endedRows = async () =>
+      (await setup.rows('SELECT ended_at, job_ids FROM {{ended}} ORDER BY id')).map((row) => ({
+        at: Number(row.ended_at),
+        ids: (JSON.parse(String(row.job_ids)) as number[]).map(String),
+      }));
 
     it('writes one row per claim, and deletes it once every job of the claim has ended', async () => {
       setup = await open();
@@ -144,7 +150,51 @@ for (const [name, open, available] of setups) {
       expect(await claimRows()).toEqual([]);
     });
 
-    it('migration 006 carries claimed and errored jobs of an older database over', async () => {
+    it('a completion writes one ended row; retention deletes its jobs, keeping what it did not reach', async () => {
+      setup = await open();
+      const { backend } = setup;
+      await backend.migrate();
+      const ids = await enqueue(backend, newJobs(5));
+      const jobs = await claim(backend, ['*'], 5);
+      const items = jobs.map((job) => ({ ...refOf(job), outcome: 'finished' as const, result: null }));
+      await backend.complete({ items, now: T0 + 1000 });
+      expect(await endedRows()).toEqual([{ at: T0 + 1000, ids }]);
+
+      expect(await backend.clearFinished({ before: T0 + 2000, limit: 2 })).toBe(2);
+      expect(await endedRows()).toEqual([{ at: T0 + 1000, ids: ids.slice(2) }]);
+      expect(await backend.clearFinished({ before: T0 + 2000, limit: 10 })).toBe(3);
+      expect(await endedRows()).toEqual([]);
+    });
+
+    it('expired jobs and failed jobs discarded by hand are found by retention too', async () => {
+      setup = await open();
+      const { backend } = setup;
+      await backend.migrate();
+      const [expiring] = await enqueue(
+        backend,
+        newJobs(1, () => ({ expiresAt: T0 + 10 })),
+      );
+      expect(await backend.expireJobs({ now: T0 + 20, limit: 10 })).toHaveLength(1);
+      const [failing] = await enqueue(
+        backend,
+        newJobs(1, () => ({ queue: 'f' })),
+      );
+      const [job] = await claim(backend, ['f'], 1);
+      await backend.complete({
+        items: [{ ...refOf(job!), outcome: 'failed', error: storedError() }],
+        now: T0 + 30,
+      });
+      expect(await backend.discardFailed({ select: { ids: [failing!] }, now: T0 + 40 })).toBe(1);
+      expect(await endedRows()).toEqual([
+        { at: T0 + 20, ids: [expiring] },
+        { at: T0 + 40, ids: [failing] },
+      ]);
+      expect(await backend.clearFinished({ before: T0 + 50, limit: 10 })).toBe(2);
+      expect(await backend.getJob({ id: expiring! })).toBeNull();
+      expect(await backend.getJob({ id: failing! })).toBeNull();
+    });
+
+    it('migration 006 carries claimed, errored and ended jobs of an older database over', async () => {
       setup = await open();
       const { backend } = setup;
       await setup.before006([
@@ -154,6 +204,8 @@ for (const [name, open, available] of setups) {
            VALUES ('old', 'q', 0, '[]', '{}', 'errored', 1, ${T0}, '{"message":"boom"}', 'q', 'stop')`,
         `INSERT INTO {{serialLines}} (key, head_id, locked_at) SELECT 'q', MAX(id), ${T0} FROM {{jobs}}`,
         `INSERT INTO {{queues}} (name, created_at) VALUES ('q', ${T0})`,
+        `INSERT INTO {{jobs}} (name, queue, priority, args, metadata, state, attempts, enqueued_at, finished_at)
+           VALUES ('old', 'default', 0, '[]', '{}', 'finished', 1, ${T0}, ${T0 + 5})`,
       ]);
       await backend.migrate();
       expect(await claimRows()).toEqual([{ lease: 'old-lease', process_id: 'gone', job_ids: '[1]' }]);
@@ -166,8 +218,12 @@ for (const [name, open, available] of setups) {
       // The process of the claimed job has no row: pruning finds its claim through the claim row.
       expect((await backend.pruneProcesses({ aliveSince: NOW - 1000, now: NOW })).released).toBe(1);
       expect((await backend.getJob({ id: '1' }))!.state).toBe('ready');
+      expect(await endedRows()).toEqual([{ at: T0 + 5, ids: ['3'] }]);
       expect(await backend.removeErrored({ select: { all: true }, now: NOW })).toBe(1);
       expect((await backend.getJob({ id: '2' }))!.state).toBe('discarded');
+      // Retention finds the finished job through its migrated row, and the discarded one too.
+      expect(await backend.clearFinished({ before: NOW + 1, limit: 10 })).toBe(2);
+      expect(await backend.countJobs()).toMatchObject({ finished: 0, discarded: 0, ready: 1 });
     });
   });
 }
