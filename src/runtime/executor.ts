@@ -4,11 +4,11 @@ import type { JobRegistry } from '../client/registry.ts';
 import { PayloadDecodeError, UnknownJobError } from '../errors.ts';
 import type { CodecRegistry } from '../job/codec.ts';
 import { type AnyJob, checkArgs, type JobContext } from '../job/define.ts';
-import { parseMetadata } from '../job/envelope.ts';
+import { type Metadata, parseMetadata } from '../job/envelope.ts';
 import { isOutcome, type Outcome } from '../job/outcome.ts';
 import { performWithCallbacks } from '../job/perform.ts';
 import { computeWait, errorMatches, RETRY_DEFAULTS, type RetryPolicy } from '../job/retry.ts';
-import { taskRefOf } from '../job/topics.ts';
+import { type TaskRef, taskRefOf } from '../job/topics.ts';
 import { toMs } from '../util/duration.ts';
 import { childLogger, type Logger } from '../util/logger.ts';
 import type { JobObserver } from './observer.ts';
@@ -46,25 +46,7 @@ export async function executeJob(
   let ctx: JobContext;
   try {
     args = checkArgs(definition, deps.codecs.parse(job.args), PayloadDecodeError);
-    let logger: Logger | undefined;
-    const metadata = parseMetadata(job.metadata);
-    const task = taskRefOf(metadata);
-    ctx = {
-      id: job.id,
-      name: job.name,
-      queue: job.queue,
-      priority: job.priority,
-      executions: job.attempts,
-      enqueuedAt: new Date(job.enqueuedAt),
-      metadata,
-      signal: controller.signal,
-      ...(task && { task }),
-      // Made when a job first logs: most never do.
-      get logger() {
-        logger ??= childLogger(deps.logger, { job: job.name, jobId: job.id });
-        return logger;
-      },
-    };
+    ctx = new RunContext(job, parseMetadata(job.metadata), controller.signal, deps.logger);
   } catch (error) {
     return { ...ref, outcome: 'failed', error: toStoredError(error, job.attempts, deps.now()) };
   }
@@ -86,6 +68,44 @@ export async function executeJob(
     }
   }
   return { ...ref, outcome: 'finished', result };
+}
+
+/**
+ * The context of one run. A class, not an object literal: a literal with a getter costs
+ * about 0.8 µs to make, more than the rest of a no-op job's context.
+ */
+class RunContext implements JobContext {
+  readonly id: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly priority: number;
+  readonly executions: number;
+  readonly enqueuedAt: Date;
+  readonly metadata: Metadata;
+  readonly signal: AbortSignal;
+  readonly task?: TaskRef;
+  readonly #parentLogger: Logger;
+  #logger: Logger | undefined;
+
+  constructor(job: ClaimedJob, metadata: Metadata, signal: AbortSignal, parentLogger: Logger) {
+    this.id = job.id;
+    this.name = job.name;
+    this.queue = job.queue;
+    this.priority = job.priority;
+    this.executions = job.attempts;
+    this.enqueuedAt = new Date(job.enqueuedAt);
+    this.metadata = metadata;
+    this.signal = signal;
+    const task = taskRefOf(metadata);
+    if (task) this.task = task;
+    this.#parentLogger = parentLogger;
+  }
+
+  /** Made when a job first logs: most never do. */
+  get logger(): Logger {
+    this.#logger ??= childLogger(this.#parentLogger, { job: this.name, jobId: this.id });
+    return this.#logger;
+  }
 }
 
 /** A rule or wait function that throws fails the job with that error instead of stalling it. */
