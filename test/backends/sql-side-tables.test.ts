@@ -166,6 +166,24 @@ for (const [name, open, available] of setups) {
       expect(await endedRows()).toEqual([]);
     });
 
+    it('retention clears many one-job rows in one call, and stops at its limit inside a row', async () => {
+      setup = await open();
+      const { backend } = setup;
+      await backend.migrate();
+      await enqueue(backend, newJobs(30));
+      for (const job of await claim(backend, ['*'], 30)) {
+        await backend.complete({
+          items: [{ ...refOf(job), outcome: 'finished', result: null }],
+          now: T0 + 1,
+        });
+      }
+      expect(await endedRows()).toHaveLength(30);
+      expect(await backend.clearFinished({ before: T0 + 2, limit: 25 })).toBe(25);
+      expect(await endedRows()).toHaveLength(5);
+      expect(await backend.clearFinished({ before: T0 + 2, limit: 1000 })).toBe(5);
+      expect(await endedRows()).toEqual([]);
+    });
+
     it('expired jobs and failed jobs discarded by hand are found by retention too', async () => {
       setup = await open();
       const { backend } = setup;

@@ -29,29 +29,59 @@ export async function recordEnded(
 /**
  * Deletes up to `limit` jobs that ended before `before`, oldest `ended` rows first, with the
  * unique keys they still held; and keys whose period ended before `before`. A listed job that is
- * gone or no longer ended is skipped; a row is deleted once all its jobs were looked at (or
- * keeps the ones this call did not reach). Returns how many jobs it deleted.
+ * gone or no longer ended is skipped; a row is deleted once all its jobs were looked at (the
+ * last one reached may keep the rest). A few statements per batch of rows, however small the
+ * rows (a worker that completes jobs one by one writes a row per job). Returns how many jobs it
+ * deleted.
  */
 export async function clearEnded(ctx: SqlContext, before: number, limit: number): Promise<number> {
   if (limit <= 0) return 0;
+  const { d, t } = ctx;
   return ctx.driver.transaction(async (tx) => {
-    await tx.run(`DELETE FROM ${ctx.t.uniques} WHERE expires_at < ?`, [before]);
+    await tx.run(`DELETE FROM ${t.uniques} WHERE expires_at < ?`, [before]);
     let deleted = 0;
-    for (;;) {
+    while (deleted < limit) {
       const rows = await tx.all<{ id: unknown; job_ids: string }>(
-        `SELECT id, job_ids FROM ${ctx.t.ended} WHERE ended_at < ? ORDER BY ended_at, id LIMIT ?${ctx.d.skipLocked}`,
+        `SELECT id, job_ids FROM ${t.ended} WHERE ended_at < ? ORDER BY ended_at, id LIMIT ?${d.skipLocked}`,
         [before, limit - deleted],
       );
-      if (rows.length === 0) return deleted;
-      for (const row of rows) {
-        const ids = JSON.parse(row.job_ids) as number[];
-        const reached = ids.slice(0, limit - deleted);
-        deleted += await deleteEnded(ctx, tx, reached, before);
-        await keepRest(ctx, tx, num(row.id), ids.slice(reached.length));
-        if (deleted === limit) return deleted;
+      if (rows.length === 0) break;
+      const { reached, spent, partial } = reach(rows, limit - deleted);
+      deleted += await deleteEnded(ctx, tx, reached, before);
+      if (spent.length > 0) {
+        await tx.run(`DELETE FROM ${t.ended} WHERE ${d.inList('id', 'bigint')}`, [
+          d.listParam(spent, 'bigint'),
+        ]);
+      }
+      if (partial) {
+        await tx.run(`UPDATE ${t.ended} SET job_ids = ? WHERE id = ?`, [
+          JSON.stringify(partial.rest),
+          partial.id,
+        ]);
       }
     }
+    return deleted;
   });
+}
+
+/**
+ * The first `budget` ids of the rows, in order: the rows wholly reached (to delete) and the one
+ * reached in part, with the ids it keeps.
+ */
+function reach(
+  rows: readonly { id: unknown; job_ids: string }[],
+  budget: number,
+): { reached: number[]; spent: number[]; partial: { id: number; rest: number[] } | null } {
+  const reached: number[] = [];
+  const spent: number[] = [];
+  for (const row of rows) {
+    const ids = JSON.parse(row.job_ids) as number[];
+    const room = budget - reached.length;
+    reached.push(...ids.slice(0, room));
+    if (ids.length > room) return { reached, spent, partial: { id: num(row.id), rest: ids.slice(room) } };
+    spent.push(num(row.id));
+  }
+  return { reached, spent, partial: null };
 }
 
 /** Deletes those of `ids` that ended before `before`, with their unique keys; returns how many. */
@@ -74,15 +104,4 @@ async function deleteEnded(
     ]);
   }
   return deleted.length;
-}
-
-/** An ended row keeps the ids not yet looked at, or goes. */
-async function keepRest(
-  { t }: SqlContext,
-  tx: SqlExecutor,
-  id: number,
-  rest: readonly number[],
-): Promise<void> {
-  if (rest.length === 0) await tx.run(`DELETE FROM ${t.ended} WHERE id = ?`, [id]);
-  else await tx.run(`UPDATE ${t.ended} SET job_ids = ? WHERE id = ?`, [JSON.stringify(rest), id]);
 }
