@@ -84,6 +84,8 @@ export function postgresDialect(tables: Tables, channel: string): Dialect {
     dataModifyingCte: true,
     serverRoundTrips: true,
     skipLocked: ' FOR UPDATE SKIP LOCKED',
+    // A locked row keeps its ctid until the statement deletes it.
+    rowId: 'ctid',
     // = ANY(array) is planned as index lookups whatever the table statistics say; IN (subquery)
     // may become a hash join over the whole table.
     inList: (column, type) => `${column} = ANY(?::${type}[])`,

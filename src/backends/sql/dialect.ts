@@ -54,6 +54,11 @@ export interface Dialect {
   /** Appended to a SELECT that picks rows to take: " FOR UPDATE SKIP LOCKED" or "". */
   readonly skipLocked: string;
   /**
+   * The system column that finds a row of a table directly (ctid, rowid): a statement that picks
+   * rows (and locks them) then deletes them finds them again by it, not through an index.
+   */
+  readonly rowId: string;
+  /**
    * A condition true when `column` is one of the values of one list parameter, planned as
    * index lookups: `id IN (SELECT value FROM json_each(?))`, `id = ANY(?::bigint[])`.
    */

@@ -122,7 +122,7 @@ function pickSql({ d }: SqlContext, take: TakeRows, columns: string): string {
 /** One DELETE ... RETURNING that takes the rows (for dialects with RETURNING), and its parameters. */
 export function takeStatement(ctx: SqlContext, take: TakeRows): { sql: string; params: unknown[] } {
   return {
-    sql: `DELETE FROM ${take.table} WHERE ${ctx.d.inSelect('job_id', pickSql(ctx, take, 'job_id'))} RETURNING ${take.columns}`,
+    sql: `DELETE FROM ${take.table} WHERE ${ctx.d.inSelect(ctx.d.rowId, pickSql(ctx, take, ctx.d.rowId))} RETURNING ${take.columns}`,
     params: [...take.params, take.limit],
   };
 }

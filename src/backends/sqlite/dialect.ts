@@ -32,6 +32,7 @@ export function sqliteDialect(tables: Tables): Dialect {
     dataModifyingCte: false,
     serverRoundTrips: false,
     skipLocked: '',
+    rowId: 'rowid',
     inList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
     inSelect: (column, select) => `${column} IN (${select})`,
     listParam: (values) => JSON.stringify(values),
