@@ -212,6 +212,20 @@ for (const [name, open, available] of setups) {
       expect(await backend.getJob({ id: failing! })).toBeNull();
     });
 
+    it('expiry takes ready rows by priority and id (the key claims walk), whatever the priority', async () => {
+      setup = await open();
+      const { backend } = setup;
+      await backend.migrate();
+      const priorities = [-5, 0, 3, 100];
+      const ids = await enqueue(
+        backend,
+        priorities.map((priority) => newJobs(1, () => ({ priority, expiresAt: T0 + 10 }))[0]!),
+      );
+      expect(await backend.expireJobs({ now: T0 + 20, limit: 10 })).toHaveLength(4);
+      expect(await setup.rows('SELECT job_id FROM {{ready}}')).toEqual([]);
+      for (const id of ids) expect((await backend.getJob({ id }))!.state).toBe('expired');
+    });
+
     it('migration 006 carries claimed, errored and ended jobs of an older database over', async () => {
       setup = await open();
       const { backend } = setup;

@@ -53,14 +53,14 @@ async function yieldUnstartedHeads(
   });
   if (later.length === 0) return;
   const { d, t } = ctx;
-  const unstarted = await tx.all<{ id: unknown }>(
-    `SELECT id FROM ${t.jobs} WHERE ${d.inList('id', 'bigint')} AND state IN ('ready', 'scheduled') AND attempts = 0`,
+  const unstarted = await tx.all<{ id: unknown; priority: unknown }>(
+    `SELECT id, priority FROM ${t.jobs} WHERE ${d.inList('id', 'bigint')} AND state IN ('ready', 'scheduled') AND attempts = 0`,
     [d.listParam(later, 'bigint')],
   );
-  const ids = unstarted.map((row) => num(row.id));
-  if (ids.length === 0) return;
+  const jobs = unstarted.map((row) => ({ id: num(row.id), priority: num(row.priority) }));
+  if (jobs.length === 0) return;
   const taken = (
-    await Promise.all([t.ready, t.scheduled].map((table) => takeStateRows(ctx, tx, table, ids)))
+    await Promise.all([t.ready, t.scheduled].map((table) => takeStateRows(ctx, tx, table, jobs)))
   ).flat();
   if (taken.length === 0) return;
   const waiting = await changeJobs(ctx, tx, `state = 'blocked'`, [], taken, '');

@@ -32,8 +32,13 @@ export async function expireWaiting(ctx: SqlContext, now: number, limit: number)
   const { driver, t } = ctx;
   if (limit <= 0) return [];
   // Read first without locks: the keys to lock come before the rows, as everywhere else.
-  const due = await driver.all<{ id: unknown; concurrency_key: string | null; serial_key: string | null }>(
-    `SELECT id, concurrency_key, serial_key FROM ${t.jobs}
+  const due = await driver.all<{
+    id: unknown;
+    priority: unknown;
+    concurrency_key: string | null;
+    serial_key: string | null;
+  }>(
+    `SELECT id, priority, concurrency_key, serial_key FROM ${t.jobs}
       WHERE expires_at <= ? AND state IN ('ready', 'scheduled', 'blocked') ORDER BY expires_at LIMIT ?`,
     [now, limit],
   );
@@ -44,9 +49,9 @@ export async function expireWaiting(ctx: SqlContext, now: number, limit: number)
     // A line's waiting rows change only under its lock.
     const lines = due.flatMap((row) => row.serial_key ?? []);
     await lockLines(ctx, tx, lines, now);
-    const ids = due.map((row) => num(row.id));
+    const jobs = due.map((row) => ({ id: num(row.id), priority: num(row.priority) }));
     const tables = [t.ready, t.scheduled, t.blocked, ...(lines.length > 0 ? [t.serialWaiting] : [])];
-    const taken = (await Promise.all(tables.map((table) => takeStateRows(ctx, tx, table, ids)))).flat();
+    const taken = (await Promise.all(tables.map((table) => takeStateRows(ctx, tx, table, jobs)))).flat();
     if (taken.length === 0) return [];
     const places = (
       await tx.all<Row>(
@@ -67,17 +72,34 @@ export async function expireWaiting(ctx: SqlContext, now: number, limit: number)
   });
 }
 
-/** Deletes these jobs' rows from a state table; returns the ids it took (a concurrent claim takes each at most once with it). */
+/**
+ * Deletes these jobs' rows from a state table; returns the ids it took (a concurrent claim takes
+ * each at most once with it). `ready` is found by (priority, job_id), the order claims walk it
+ * in: on PostgreSQL that is its primary key, and it has no index on job_id alone.
+ */
 export async function takeStateRows(
-  { d }: SqlContext,
+  ctx: SqlContext,
   tx: SqlExecutor,
   table: string,
-  ids: readonly number[],
+  jobs: readonly { readonly id: number; readonly priority: number }[],
 ): Promise<number[]> {
-  const rows = await tx.all<{ job_id: unknown }>(
-    `DELETE FROM ${table} WHERE ${d.inList('job_id', 'bigint')} RETURNING job_id`,
-    [d.listParam(ids, 'bigint')],
-  );
+  const { d, t } = ctx;
+  if (jobs.length === 0) return [];
+  let rows: { job_id: unknown }[];
+  if (table === t.ready) {
+    const source = d.rowSource(['bigint', 'bigint']);
+    rows = await tx.all(
+      `DELETE FROM ${table} WHERE (priority, job_id) IN (SELECT c0, c1 FROM ${source.sql} AS src) RETURNING job_id`,
+      source.params(jobs.map((job) => [job.priority, job.id])),
+    );
+  } else {
+    rows = await tx.all(`DELETE FROM ${table} WHERE ${d.inList('job_id', 'bigint')} RETURNING job_id`, [
+      d.listParam(
+        jobs.map((job) => job.id),
+        'bigint',
+      ),
+    ]);
+  }
   return rows.map((row) => num(row.job_id));
 }
 

@@ -34,6 +34,12 @@ INSERT INTO {{ended}} (ended_at, job_ids)
 DROP INDEX {{schema}}.jobs_claimed;
 DROP INDEX {{schema}}.jobs_errored;
 DROP INDEX {{schema}}.jobs_finished;
+-- `*` claims walk ready by (priority, job_id): that is now its primary key, so an enqueue
+-- writes one index entry fewer (ready rows are found by job id only with their priority).
+ALTER TABLE {{ready}} DROP CONSTRAINT ready_pkey;
+ALTER TABLE {{ready}} ADD PRIMARY KEY (priority, job_id);
+DROP INDEX {{schema}}.ready_by_priority;
+
 -- Room in every page for the versions a claim and a completion write (pages filled by enqueues
 -- before this migration keep their old layout).
 ALTER TABLE {{jobs}} SET (fillfactor = 50);
