@@ -27,9 +27,10 @@ CREATE TABLE {{ended}} (
   job_ids TEXT NOT NULL
 );
 CREATE INDEX ended_by_time ON {{ended}} (ended_at);
+-- Rows of at most 1 000 ids, each due once its latest job is (none is ever cleared early).
 INSERT INTO {{ended}} (ended_at, job_ids)
   SELECT MAX(finished_at), json_agg(id)::text FROM {{jobs}}
-    WHERE finished_at IS NOT NULL AND state IN ('finished', 'discarded', 'expired') GROUP BY finished_at / 60000;
+    WHERE finished_at IS NOT NULL AND state IN ('finished', 'discarded', 'expired') GROUP BY id / 1000;
 
 DROP INDEX {{schema}}.jobs_claimed;
 DROP INDEX {{schema}}.jobs_errored;
