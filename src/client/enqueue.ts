@@ -212,7 +212,11 @@ async function store(
   if (transaction === undefined && deps.backend.enqueueStreaming) {
     // Each row is made as the backend reads it: it may store the first while we encode the rest.
     const made = function* () {
-      for (const draft of drafts) yield rows[rows.push(toRow(deps, draft)) - 1]!;
+      for (const draft of drafts) {
+        const row = toRow(deps, draft);
+        rows.push(row);
+        yield row;
+      }
     };
     ids = await deps.backend.enqueueStreaming({ jobs: made(), now, ...limits });
   } else {

@@ -7,7 +7,7 @@ import { endedItem, recordEnded } from './ended.ts';
 import { expireClaims } from './expiry.ts';
 import { readyOrBlocked } from './make-ready.ts';
 import { leaveLines } from './serial.ts';
-import { insertScheduled, type JobPlace, PLACE_COLUMNS, toPlace } from './transitions.ts';
+import { insertScheduled, type JobPlace, PLACE_COLUMNS, type PlaceRow, toPlace } from './transitions.ts';
 import { releaseUniqueKeys } from './unique.ts';
 import { insertValues } from './values.ts';
 
@@ -329,7 +329,6 @@ async function changeClaims(
   const source = d.rowSource(['bigint', 'text', ...extra]);
   const src = `${source.sql} AS src`;
   const sourceParams = source.params(rows.map(([id, ...rest]) => [d.idParam(String(id)), ...rest]));
-  type PlaceRow = { id: unknown; queue: string; priority: unknown };
   let places: JobPlace[];
   if (d.returning && endedAt !== null && d.dataModifyingCte) {
     const changed = await tx.all<PlaceRow>(

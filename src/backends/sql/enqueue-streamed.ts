@@ -2,6 +2,7 @@ import type { EnqueuedIds, NewJob, QueueLimits } from '../../backend/types.ts';
 import type { SqlContext } from './context.ts';
 import { enqueueJobs, insertPlainChunk } from './enqueue.ts';
 import { needsControls } from './enqueue-controlled.ts';
+import { hasQueueLimits } from './queue-limits.ts';
 import { MAX_SOURCE_ROWS } from './values.ts';
 
 /** A chunk turned out to need controls: the streamed transaction rolls back and enqueueJobs stores the call. */
@@ -21,7 +22,7 @@ export async function enqueueStreamed(
   limits: QueueLimits | undefined,
 ): Promise<EnqueuedIds> {
   const chunks = new MadeChunks(jobs);
-  if (needsControls([], limits) || chunks.single()) {
+  if (hasQueueLimits(limits) || chunks.single()) {
     return enqueueJobs(ctx, chunks.all(), now, { limits });
   }
   let ids: number[];

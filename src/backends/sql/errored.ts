@@ -6,14 +6,12 @@ import { recordEnded } from './ended.ts';
 import { takeStateRows } from './expiry.ts';
 import { num } from './rows.ts';
 import { advanceLines, insertWaiting, type LineHeads, lockLines } from './serial.ts';
-import { type JobPlace, PLACE_COLUMNS, toPlace } from './transitions.ts';
+import { type JobPlace, PLACE_COLUMNS, type PlaceRow, toPlace } from './transitions.ts';
 import { releaseUniqueKeys } from './unique.ts';
 
 const BATCH = 500;
 /** Selected errored jobs are changed only if still errored when their lines are locked. */
 const STILL_ERRORED = ` AND state = 'errored'`;
-
-type PlaceRow = { id: unknown; queue: string; priority: unknown };
 
 /**
  * Errored jobs back into their lines, waiting like the jobs behind them: a line's next job is
