@@ -7,7 +7,7 @@ import { postgresMigrations } from '../../src/backends/postgres/migrate.ts';
 import { loadMigrations, migrationsTableSql } from '../../src/backends/sql/migrations.ts';
 import { sqliteTables } from '../../src/backends/sqlite/dialect.ts';
 import { SQLITE_DEFAULTS, sqliteBackend } from '../../src/backends/sqlite/index.ts';
-import { claim, enqueue, newJobs, processInfo, refOf, storedError, T0 } from '../contract/helpers.ts';
+import { claim, enqueue, newJob, newJobs, processInfo, refOf, storedError, T0 } from '../contract/helpers.ts';
 import { adminPool, closeAdminPool, isolatedPostgres } from '../support/postgres.ts';
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -164,6 +164,23 @@ for (const [name, open, available] of setups) {
       expect(await endedRows()).toEqual([{ at: T0 + 1000, ids: ids.slice(2) }]);
       expect(await backend.clearFinished({ before: T0 + 2000, limit: 10 })).toBe(3);
       expect(await endedRows()).toEqual([]);
+    });
+
+    it('a batch ends its plain jobs in one statement (one ended row) and a job with controls after it', async () => {
+      setup = await open();
+      const { backend } = setup;
+      await backend.migrate();
+      const plain = await enqueue(backend, newJobs(3));
+      const [keyed] = await enqueue(backend, [
+        newJob({ unique: { key: 'k', states: ['ready'], expiresAt: null, onConflict: 'return' } }),
+      ]);
+      const jobs = await claim(backend, ['*'], 10);
+      const items = jobs.map((job) => ({ ...refOf(job), outcome: 'finished' as const, result: null }));
+      expect(await backend.complete({ items, now: T0 + 1000 })).toEqual({ rejected: [] });
+      expect(await endedRows()).toEqual([
+        { at: T0 + 1000, ids: plain },
+        { at: T0 + 1000, ids: [keyed] },
+      ]);
     });
 
     it('retention clears many one-job rows in one call, and stops at its limit inside a row', async () => {

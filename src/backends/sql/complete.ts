@@ -1,13 +1,19 @@
 import type { ClaimRef, Completion, CompletionResult } from '../../backend/types.ts';
+import {
+  type ChangeRows,
+  type ChangeShape,
+  changeClaims,
+  changedIds,
+  deleteClaimed,
+  updateClaimed,
+} from './claim-changes.ts';
 import { KeyLocks, releaseSlots } from './concurrency.ts';
 import type { SqlContext } from './context.ts';
-import type { ColumnType } from './dialect.ts';
 import type { SqlExecutor } from './driver.ts';
-import { endedItem, recordEnded } from './ended.ts';
 import { expireClaims } from './expiry.ts';
 import { readyOrBlocked } from './make-ready.ts';
 import { leaveLines } from './serial.ts';
-import { insertScheduled, type JobPlace, PLACE_COLUMNS, type PlaceRow, toPlace } from './transitions.ts';
+import { insertScheduled, type JobPlace, PLACE_COLUMNS } from './transitions.ts';
 import { releaseUniqueKeys } from './unique.ts';
 import { insertValues } from './values.ts';
 
@@ -35,7 +41,7 @@ export async function completeJobs(
   if (items.length === 0) return { rejected: [] };
   const batches = rounds(items);
   const inTransaction = (list: readonly Completion[]) =>
-    ctx.driver.transaction((tx) => applyRounds(ctx, tx, list, now, deleteFinished, 'all'));
+    ctx.driver.transaction((tx) => applyRounds(ctx, tx, list, now, deleteFinished));
   // The usual batch (every job finished, or every one discarded) is one statement, atomic on
   // its own (with its `ended` row): no transaction round trips. It leaves jobs with controls,
   // whose slots and keys change with them, to a transaction; and so any job it did not change.
@@ -47,16 +53,59 @@ export async function completeJobs(
   if (!oneStatement) return { rejected: await inTransaction(items) };
   // Where the `ended` row cannot ride in the same statement (no data-modifying WITH), the two
   // statements share a transaction (a local one: SQLite).
-  const plain = (exec: SqlExecutor) => applyRounds(ctx, exec, items, now, deleteFinished, 'plain');
-  const left = new Set(
+  const plain = (exec: SqlExecutor) => endPlainClaims(ctx, exec, items, now, deleteFinished);
+  const ended = new Set(
     ctx.d.dataModifyingCte ? await plain(ctx.driver) : await ctx.driver.transaction((tx) => plain(tx)),
   );
-  if (left.size === 0) return { rejected: [] };
-  return { rejected: await inTransaction(items.filter((item) => left.has(item.jobId))) };
+  if (ended.size === items.length) return { rejected: [] };
+  return { rejected: await inTransaction(items.filter((item) => !ended.has(canonicalId(item.jobId)))) };
 }
 
-/** Which jobs a statement may change: all of them, or only those without controls. */
-type Scope = 'all' | 'plain';
+/** Ends jobs without controls (no slot, key or line to release): each of them finished, or each discarded. */
+const PLAIN = ' AND concurrency_key IS NULL AND unique_key IS NULL AND serial_key IS NULL';
+
+/** How a finished job's row changes (parameter: the time; src.c2: its result). */
+const FINISHED = `state = 'finished', finished_at = ?, result = src.c2, expires_at = NULL`;
+/** How a discarded job's row changes (parameter: the time; src.c2: the error, if any). */
+const DISCARDED = `state = 'discarded', finished_at = ?, last_error = COALESCE(src.c2, last_error), expires_at = NULL`;
+
+const errorText = (item: Completion) => ('error' in item && item.error ? JSON.stringify(item.error) : null);
+
+/**
+ * The usual batch, in one statement: every item finished, or every one discarded (one item per
+ * job). Ends those whose jobs have no controls and whose lease holds; returns their ids (as
+ * canonical strings). The caller gives the rest to the full path.
+ */
+async function endPlainClaims(
+  ctx: SqlContext,
+  exec: SqlExecutor,
+  items: readonly Completion[],
+  now: number,
+  deleteFinished: boolean,
+): Promise<string[]> {
+  const finished = items[0]!.outcome === 'finished';
+  const ids =
+    finished && deleteFinished
+      ? await changedIds(
+          ctx,
+          exec,
+          deleteClaimed(ctx, PLAIN),
+          { params: [], extra: [], endedAt: null },
+          items.map((item) => [item.jobId, item.lease]),
+        )
+      : await changedIds(
+          ctx,
+          exec,
+          updateClaimed(ctx, finished ? FINISHED : DISCARDED, PLAIN),
+          { params: [now], extra: ['text'], endedAt: now },
+          items.map((item) => [
+            item.jobId,
+            item.lease,
+            item.outcome === 'finished' ? item.result : errorText(item),
+          ]),
+        );
+  return ids.map(String);
+}
 
 /** Applies the items round by round; returns the ids of those it did not apply. */
 async function applyRounds(
@@ -65,7 +114,6 @@ async function applyRounds(
   items: readonly Completion[],
   now: number,
   deleteFinished: boolean,
-  scope: Scope,
 ): Promise<string[]> {
   const locks = new KeyLocks(ctx, exec, now);
   const rejected = new Set<number>();
@@ -77,7 +125,6 @@ async function applyRounds(
       round.map((i) => items[i]!),
       now,
       deleteFinished,
-      scope,
     );
     for (const i of round) if (!applied.has(canonicalId(items[i]!.jobId))) rejected.add(i);
   }
@@ -137,50 +184,39 @@ async function applyRound(
   items: readonly Completion[],
   now: number,
   deleteFinished: boolean,
-  scope: Scope,
 ): Promise<Set<string>> {
   const { t } = ctx;
   const of = <K extends Completion['outcome']>(outcome: K) =>
     items.filter((item): item is Extract<Completion, { outcome: K }> => item.outcome === outcome);
-  const error = (item: Completion) => ('error' in item && item.error ? JSON.stringify(item.error) : null);
-  // Jobs without controls need nothing but their ids back (no slot, key or line to release).
-  const { guard, returning } =
-    scope === 'plain'
-      ? {
-          guard: ' AND concurrency_key IS NULL AND unique_key IS NULL AND serial_key IS NULL',
-          returning: 'id, queue, priority',
-        }
-      : { guard: '', returning: PLACE_COLUMNS };
-  const change = { guard, returning };
-
+  const returning = PLACE_COLUMNS;
   const finished = deleteFinished
     ? await changeClaims(
         ctx,
         tx,
-        (src) => `DELETE FROM ${t.jobs} WHERE (id, lease) IN (SELECT c0, c1 FROM ${src})${guard}`,
+        deleteClaimed(ctx),
         { params: [], extra: [], returning, endedAt: null },
         of('finished').map((item) => [item.jobId, item.lease]),
       )
     : await endClaims(
         ctx,
         tx,
-        `state = 'finished', finished_at = ?, result = src.c2, expires_at = NULL`,
-        { params: [now], extra: ['text'], ...change, endedAt: now },
+        FINISHED,
+        { params: [now], extra: ['text'], returning, endedAt: now },
         of('finished').map((item) => [item.jobId, item.lease, item.result]),
       );
   const discarded = await endClaims(
     ctx,
     tx,
-    `state = 'discarded', finished_at = ?, last_error = COALESCE(src.c2, last_error), expires_at = NULL`,
-    { params: [now], extra: ['text'], ...change, endedAt: now },
-    of('discarded').map((item) => [item.jobId, item.lease, error(item)]),
+    DISCARDED,
+    { params: [now], extra: ['text'], returning, endedAt: now },
+    of('discarded').map((item) => [item.jobId, item.lease, errorText(item)]),
   );
   const ended = await endClaims(
     ctx,
     tx,
     `state = CASE WHEN serial_key IS NULL THEN 'failed' ELSE 'errored' END, last_error = src.c2, expires_at = NULL`,
-    { params: [], extra: ['text'], ...change, endedAt: null },
-    of('failed').map((item) => [item.jobId, item.lease, error(item)]),
+    { params: [], extra: ['text'], returning, endedAt: null },
+    of('failed').map((item) => [item.jobId, item.lease, errorText(item)]),
   );
   const failed = ended.filter((place) => !place.serial);
   const errored = ended.filter((place) => place.serial);
@@ -223,7 +259,7 @@ async function applyRound(
       lease: item.lease,
       runAt: item.runAt <= now ? null : item.runAt,
       attemptsDelta: item.outcome === 'snooze' ? -1 : 0,
-      error: error(item),
+      error: errorText(item),
     })),
     now,
     true,
@@ -251,7 +287,7 @@ async function requeue(
     tx,
     `state = CASE WHEN src.c3 IS NULL THEN 'ready' ELSE 'scheduled' END, run_at = src.c3,
        finished_at = NULL, attempts = attempts + src.c4, last_error = COALESCE(src.c2, last_error)`,
-    { params: [], extra: ['text', 'bigint', 'bigint'], guard: '', returning: PLACE_COLUMNS, endedAt: null },
+    { params: [], extra: ['text', 'bigint', 'bigint'], returning: PLACE_COLUMNS, endedAt: null },
     items.map((item) => [item.jobId, item.lease, item.error, item.runAt, item.attemptsDelta]),
   );
   if (releaseSlot) await releaseSlots(ctx, tx, locks, places, now);
@@ -275,87 +311,13 @@ async function requeue(
   return places;
 }
 
-/** How a change of claims is made and read back. */
-interface ChangeShape {
-  /** Parameters of the change's own placeholders, before the row source's. */
-  readonly params: readonly unknown[];
-  /** Types of the row source's columns after [jobId, lease] (src.c2, src.c3, ...). */
-  readonly extra: readonly ColumnType[];
-  /** A condition the jobs rows must also meet (" AND ..."), or ''. */
-  readonly guard?: string;
-  /** The columns read back: PLACE_COLUMNS, or fewer where no controls can be involved. */
-  readonly returning: string;
-  /** The changed jobs ended at this time (retention finds them in `ended`), or null. */
-  readonly endedAt: number | null;
-}
-
-/**
- * Ends the claims whose lease still holds with one UPDATE of their jobs rows, fed by a row
- * source of [jobId, lease, ...extra].
- */
+/** Ends the claims whose lease still holds with one UPDATE of their jobs rows. */
 function endClaims(
   ctx: SqlContext,
   tx: SqlExecutor,
   assignments: string,
   shape: ChangeShape,
-  rows: readonly (readonly unknown[])[],
+  rows: ChangeRows,
 ): Promise<JobPlace[]> {
-  return changeClaims(
-    ctx,
-    tx,
-    (src) => `UPDATE ${ctx.t.jobs} SET ${assignments}, process_id = NULL, lease = NULL
-      FROM ${src} WHERE id = src.c0 AND lease = src.c1${shape.guard ?? ''}`,
-    shape,
-    rows,
-  );
-}
-
-/**
- * Runs `change` (an UPDATE or DELETE of jobs rows, given the row source as "(...) AS src")
- * and returns where the changed jobs belong: from RETURNING, or else read first under a lock.
- * Jobs that ended are recorded in `ended` in the same statement where the dialect can (data-
- * modifying WITH), else by a statement after it (the caller's transaction makes them one).
- */
-async function changeClaims(
-  ctx: SqlContext,
-  tx: SqlExecutor,
-  change: (src: string) => string,
-  shape: ChangeShape,
-  rows: readonly (readonly unknown[])[],
-): Promise<JobPlace[]> {
-  if (rows.length === 0) return [];
-  const { d, t } = ctx;
-  const { params, extra, returning, endedAt } = shape;
-  const source = d.rowSource(['bigint', 'text', ...extra]);
-  const src = `${source.sql} AS src`;
-  const sourceParams = source.params(rows.map(([id, ...rest]) => [d.idParam(String(id)), ...rest]));
-  let places: JobPlace[];
-  if (d.returning && endedAt !== null && d.dataModifyingCte) {
-    const changed = await tx.all<PlaceRow>(
-      `WITH changed AS (${change(src)} RETURNING ${returning}), ended AS (${endedItem(ctx)}) SELECT * FROM changed`,
-      [...params, ...sourceParams, endedAt],
-    );
-    return changed.map(toPlace);
-  }
-  if (d.returning) {
-    places = (
-      await tx.all<PlaceRow>(`${change(src)} RETURNING ${returning}`, [...params, ...sourceParams])
-    ).map(toPlace);
-  } else {
-    const held = await tx.all<PlaceRow>(
-      `SELECT ${returning} FROM ${t.jobs} WHERE (id, lease) IN (SELECT c0, c1 FROM ${src}) FOR UPDATE`,
-      sourceParams,
-    );
-    await tx.run(change(src), [...params, ...sourceParams]);
-    places = held.map(toPlace);
-  }
-  if (endedAt !== null) {
-    await recordEnded(
-      ctx,
-      tx,
-      places.map((place) => place.id),
-      endedAt,
-    );
-  }
-  return places;
+  return changeClaims(ctx, tx, updateClaimed(ctx, assignments), shape, rows);
 }
