@@ -1,11 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineJob, discardJob } from 'shigoto';
+import { z } from 'zod';
 
-/** A plain job: typed arguments, a result, a little I/O. */
+/**
+ * A plain job: arguments checked by a schema (at enqueue, from the app or the CLI, and again
+ * before perform), a result, a little I/O.
+ */
 export const sendWelcomeEmail = defineJob({
   name: 'SendWelcomeEmail',
   queue: 'mailers',
-  perform: async (args: { userId: number; email: string }, ctx) => {
+  schema: z.object({ userId: z.number().int().positive(), email: z.email() }),
+  perform: async (args, ctx) => {
     await sleep(20, undefined, { signal: ctx.signal }); // stands in for an SMTP call
     ctx.logger.info(`Welcome email sent to ${args.email}`);
     return { deliveredTo: args.email, at: new Date() };

@@ -201,10 +201,37 @@ export function checkArgs(
   try {
     return job.schema.parse(args);
   } catch (error) {
-    throw new ErrorClass(`Arguments for job "${job.name}" are invalid: ${(error as Error).message}`, {
+    throw new ErrorClass(`Arguments for job "${job.name}" are invalid: ${describeRefusal(error)}`, {
       cause: error,
     });
   }
+}
+
+interface SchemaIssue {
+  readonly path?: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/**
+ * A schema's refusal in one line: "userId: expected number; email: required". Zod (and other
+ * Standard Schema libraries) list `issues` and put a JSON dump of them in `message`; other
+ * validators give their message.
+ */
+function describeRefusal(error: unknown): string {
+  const issues = (error as { issues?: unknown }).issues;
+  if (!Array.isArray(issues) || issues.length === 0 || !issues.every(isIssue)) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return issues
+    .map((issue) => {
+      const path = issue.path?.map(String).join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+function isIssue(value: unknown): value is SchemaIssue {
+  return typeof value === 'object' && value !== null && typeof (value as SchemaIssue).message === 'string';
 }
 
 export function asList<T>(value: OneOrMany<T> | undefined): readonly T[] {

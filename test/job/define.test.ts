@@ -83,6 +83,36 @@ describe('typed jobs', () => {
     expect(await h.allJobs()).toEqual([]);
   });
 
+  it('says which arguments a schema refused, one issue per field, or the validator’s own message', async () => {
+    const signup = defineJob({
+      name: 'signup',
+      schema: z.object({ user: z.object({ id: z.number() }), email: z.email() }),
+      perform: () => {},
+    });
+    const plain = defineJob({
+      name: 'plain',
+      schema: {
+        parse(input: unknown): { n: number } {
+          throw new Error(`no thanks: ${JSON.stringify(input)}`);
+        },
+      },
+      perform: () => {},
+    });
+    const h = await harness({ jobs: [signup, plain] });
+    await expect(
+      h.shigoto.enqueue(signup, { user: {}, email: 'nope' } as unknown as {
+        user: { id: number };
+        email: string;
+      }),
+    ).rejects.toThrow(
+      'Arguments for job "signup" are invalid: user.id: Invalid input: expected number, received undefined; email: Invalid email address',
+    );
+    await expect(h.shigoto.enqueue(plain, { n: 1 })).rejects.toThrow(
+      'Arguments for job "plain" are invalid: no thanks: {"n":1}',
+    );
+    expect(await h.allJobs()).toEqual([]);
+  });
+
   it('round-trips rich arguments and stores the decoded result', async () => {
     const h = await harness({ jobs: [invoice] });
     const lines = new Map([
