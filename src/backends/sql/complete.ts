@@ -2,6 +2,7 @@ import type { ClaimRef, Completion, CompletionResult } from '../../backend/types
 import {
   type ChangeRows,
   type ChangeShape,
+  type ClaimChange,
   changeClaims,
   changedIds,
   deleteClaimed,
@@ -61,15 +62,52 @@ export async function completeJobs(
   return { rejected: await inTransaction(items.filter((item) => !ended.has(canonicalId(item.jobId)))) };
 }
 
-/** Ends jobs without controls (no slot, key or line to release): each of them finished, or each discarded. */
+/** The one-statement path's guard: jobs without controls (no slot, key or line to release). */
 const PLAIN = ' AND concurrency_key IS NULL AND unique_key IS NULL AND serial_key IS NULL';
 
-/** How a finished job's row changes (parameter: the time; src.c2: its result). */
-const FINISHED = `state = 'finished', finished_at = ?, result = src.c2, expires_at = NULL`;
-/** How a discarded job's row changes (parameter: the time; src.c2: the error, if any). */
-const DISCARDED = `state = 'discarded', finished_at = ?, last_error = COALESCE(src.c2, last_error), expires_at = NULL`;
-
 const errorText = (item: Completion) => ('error' in item && item.error ? JSON.stringify(item.error) : null);
+
+/** A change that ends claims: the statement, its shape (all but what it reads back) and its rows. */
+interface Ending {
+  readonly change: ClaimChange;
+  readonly shape: Omit<ChangeShape, 'returning'>;
+  readonly rows: ChangeRows;
+}
+
+/**
+ * How claims end as finished (deleted, or kept with their result) or discarded (kept with the
+ * error, if any), for the one-statement path and the full one alike. `guard` (" AND ...")
+ * narrows which jobs rows it may change.
+ */
+function ending(
+  ctx: SqlContext,
+  outcome: 'finished' | 'discarded',
+  items: readonly Completion[],
+  now: number,
+  deleteFinished: boolean,
+  guard = '',
+): Ending {
+  if (outcome === 'finished' && deleteFinished) {
+    return {
+      change: deleteClaimed(ctx, guard),
+      shape: { params: [], extra: [], endedAt: null },
+      rows: items.map((item) => [item.jobId, item.lease]),
+    };
+  }
+  const assignments =
+    outcome === 'finished'
+      ? `state = 'finished', finished_at = ?, result = src.c2, expires_at = NULL`
+      : `state = 'discarded', finished_at = ?, last_error = COALESCE(src.c2, last_error), expires_at = NULL`;
+  return {
+    change: updateClaimed(ctx, assignments, guard),
+    shape: { params: [now], extra: ['text'], endedAt: now },
+    rows: items.map((item) => [
+      item.jobId,
+      item.lease,
+      item.outcome === 'finished' ? item.result : errorText(item),
+    ]),
+  };
+}
 
 /**
  * The usual batch, in one statement: every item finished, or every one discarded (one item per
@@ -83,28 +121,9 @@ async function endPlainClaims(
   now: number,
   deleteFinished: boolean,
 ): Promise<string[]> {
-  const finished = items[0]!.outcome === 'finished';
-  const ids =
-    finished && deleteFinished
-      ? await changedIds(
-          ctx,
-          exec,
-          deleteClaimed(ctx, PLAIN),
-          { params: [], extra: [], endedAt: null },
-          items.map((item) => [item.jobId, item.lease]),
-        )
-      : await changedIds(
-          ctx,
-          exec,
-          updateClaimed(ctx, finished ? FINISHED : DISCARDED, PLAIN),
-          { params: [now], extra: ['text'], endedAt: now },
-          items.map((item) => [
-            item.jobId,
-            item.lease,
-            item.outcome === 'finished' ? item.result : errorText(item),
-          ]),
-        );
-  return ids.map(String);
+  const outcome = items[0]!.outcome === 'finished' ? 'finished' : 'discarded';
+  const { change, shape, rows } = ending(ctx, outcome, items, now, deleteFinished, PLAIN);
+  return (await changedIds(ctx, exec, change, shape, rows)).map(String);
 }
 
 /** Applies the items round by round; returns the ids of those it did not apply. */
@@ -189,28 +208,10 @@ async function applyRound(
   const of = <K extends Completion['outcome']>(outcome: K) =>
     items.filter((item): item is Extract<Completion, { outcome: K }> => item.outcome === outcome);
   const returning = PLACE_COLUMNS;
-  const finished = deleteFinished
-    ? await changeClaims(
-        ctx,
-        tx,
-        deleteClaimed(ctx),
-        { params: [], extra: [], returning, endedAt: null },
-        of('finished').map((item) => [item.jobId, item.lease]),
-      )
-    : await endClaims(
-        ctx,
-        tx,
-        FINISHED,
-        { params: [now], extra: ['text'], returning, endedAt: now },
-        of('finished').map((item) => [item.jobId, item.lease, item.result]),
-      );
-  const discarded = await endClaims(
-    ctx,
-    tx,
-    DISCARDED,
-    { params: [now], extra: ['text'], returning, endedAt: now },
-    of('discarded').map((item) => [item.jobId, item.lease, errorText(item)]),
-  );
+  const end = ({ change, shape, rows }: Ending) =>
+    changeClaims(ctx, tx, change, { ...shape, returning }, rows);
+  const finished = await end(ending(ctx, 'finished', of('finished'), now, deleteFinished));
+  const discarded = await end(ending(ctx, 'discarded', of('discarded'), now, deleteFinished));
   const ended = await endClaims(
     ctx,
     tx,
