@@ -12,7 +12,7 @@ import { Heartbeat } from './heartbeat.ts';
 import { type LifecycleHooks, threadErrorHandler } from './hooks.ts';
 import { Pruner } from './pruner.ts';
 import { embeddedScheduler } from './scheduler-role.ts';
-import { subscribeWakeups, wakeMatching } from './wakeups.ts';
+import { listenBeside, wakeMatching } from './wakeups.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
 
 export interface EmbeddedOptions {
@@ -93,7 +93,7 @@ export async function startEmbedded(
 
   const workers = workerOptions.map((o) => new Worker({ ...deps, processId: info.id, onError }, o));
   const unsubscribe = deps.subscribeReady((queues) => wakeMatching(workers, queues));
-  const stopListening = await subscribeWakeups(deps.backend, workers, deps.logger);
+  const stopListening = listenBeside(deps.backend, workers, deps.logger);
   const dispatcher =
     options.dispatcher === null
       ? undefined
@@ -131,11 +131,13 @@ export async function startEmbedded(
           scheduler?.stop(),
           pruner.stop(),
         ]);
-        await stopListening();
+        // Closing the LISTEN connection waits for the server (~8 ms): it goes on meanwhile.
+        const listening = stopListening();
         for (const w of workerOptions)
           await deps.hooks.onWorkerStop?.({ processId: info.id, queues: w.queues });
         await heartbeat.stop();
         await deps.backend.deregisterProcess({ processId: info.id, now: now() });
+        await listening;
         await deps.hooks.onStop?.({ shigoto: deps.shigoto });
       })();
       return stopping;

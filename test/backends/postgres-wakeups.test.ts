@@ -161,4 +161,38 @@ describe.skipIf(!available)('postgres LISTEN/NOTIFY wake-ups', () => {
       await expect.poll(() => ran, DEADLINE).toContain(id);
     }
   });
+
+  it('work() starts its workers without waiting for the LISTEN connection, and wakes them once it listens', async () => {
+    const [runtimeSide, producerSide] = await sharedSchema(2);
+    // The runtime's backend, with its subscription held back until the test lets it through.
+    const gate = Promise.withResolvers<void>();
+    const held = new Proxy(runtimeSide!, {
+      get(target, key) {
+        // Methods run on the backend itself: its private fields are not the proxy's.
+        const value = Reflect.get(target, key);
+        if (key !== 'listen') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<NonNullable<Backend['listen']>>) => {
+          await gate.promise;
+          return target.listen!(...args);
+        };
+      },
+    });
+    const ran: string[] = [];
+    const job = defineJob({ name: 'wake.later', perform: (_: object, ctx) => void ran.push(ctx.id) });
+    const logger = createConsoleLogger({ level: 'silent' });
+    const worker = createShigoto({ backend: held, jobs: [job], logger });
+    const producer = createShigoto({ backend: producerSide!, jobs: [job], logger });
+    const runtime = await worker.work({
+      workers: [{ queues: ['*'], pollingIntervalMs: 60_000 }],
+      dispatcher: null,
+    });
+    cleanups.push(() => runtime.stop());
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the first poll, which finds nothing
+    // Its notice goes out while no one listens: only the wake-up once listening starts it.
+    const { id } = await producer.enqueue(job, {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(ran).toEqual([]);
+    gate.resolve();
+    await expect.poll(() => ran, DEADLINE).toEqual([id]);
+  });
 });
