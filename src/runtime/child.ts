@@ -11,7 +11,7 @@ import { Dispatcher } from './dispatcher.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { threadErrorHandler } from './hooks.ts';
 import { startSchedulerRole } from './scheduler-role.ts';
-import { listenBeside } from './wakeups.ts';
+import { listenForWakeups } from './wakeups.ts';
 import { Worker } from './worker.ts';
 
 /** What the supervisor tells a forked child (as JSON in SHIGOTO_CHILD). */
@@ -102,7 +102,7 @@ export async function runChild(spec: ChildSpec): Promise<void> {
     // Before the first claim: what the hook sets up is there for the first job, and if it
     // throws, the child exits (and is restarted) holding nothing.
     await shigoto.hooks.onWorkerStart?.({ processId: info.id, queues: workerConfig.queues });
-    const stopListening = listenBeside(shigoto.backend, [worker], logger);
+    const stopListening = listenForWakeups(shigoto.backend, [worker], logger);
     worker.start();
     quit = () => worker.quit();
     logger.info('Worker started', { queues: workerConfig.queues.join(','), threads: workerConfig.threads });

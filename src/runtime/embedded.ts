@@ -12,7 +12,7 @@ import { Heartbeat } from './heartbeat.ts';
 import { type LifecycleHooks, threadErrorHandler } from './hooks.ts';
 import { Pruner } from './pruner.ts';
 import { embeddedScheduler } from './scheduler-role.ts';
-import { listenBeside, wakeMatching } from './wakeups.ts';
+import { listenForWakeups, wakeMatching } from './wakeups.ts';
 import { Worker, type WorkerOptions } from './worker.ts';
 
 export interface EmbeddedOptions {
@@ -93,7 +93,7 @@ export async function startEmbedded(
 
   const workers = workerOptions.map((o) => new Worker({ ...deps, processId: info.id, onError }, o));
   const unsubscribe = deps.subscribeReady((queues) => wakeMatching(workers, queues));
-  const stopListening = listenBeside(deps.backend, workers, deps.logger);
+  const stopListening = listenForWakeups(deps.backend, workers, deps.logger);
   const dispatcher =
     options.dispatcher === null
       ? undefined

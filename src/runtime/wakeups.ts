@@ -20,14 +20,20 @@ export function wakeMatching(workers: readonly Wakeable[], queues: Iterable<stri
  * Where the backend pushes wake-ups across processes (PostgreSQL LISTEN/NOTIFY), a job that
  * becomes ready anywhere wakes the idle workers here at once instead of at their next poll;
  * polling stays the fallback. Never throws: losing the wake-up connection is logged once per
- * outage, and the workers poll meanwhile. Resolves to an unsubscribe function.
+ * outage, and the workers poll meanwhile.
+ *
+ * The workers need not wait for the listening to begin (opening its connection is most of a
+ * start: ~12 ms of ~15 on PostgreSQL): their first claim finds every job committed before it,
+ * and once listening begins every worker is woken once more, for jobs whose notices came in
+ * between. Returns what stops listening (once the subscription is made, if it still is being).
  */
-async function subscribeWakeups(
+export function listenForWakeups(
   backend: Backend,
   workers: readonly Wakeable[],
   logger: Logger,
-): Promise<() => Promise<void>> {
+): () => Promise<void> {
   if (!backend.capabilities.crossProcessWakeups || !backend.listen) return async () => {};
+  const listen = backend.listen.bind(backend);
   let down = false;
   const onError = (error: unknown) => {
     if (!down) logger.warn('Lost the wake-up connection; reconnecting, workers poll meanwhile', { error });
@@ -38,29 +44,15 @@ async function subscribeWakeups(
     down = false;
     wakeMatching(workers, queues);
   };
-  try {
-    return await backend.listen(onQueues, onError);
-  } catch (error) {
-    logger.warn('Cannot listen for wake-ups; workers poll', { error });
-    return async () => {};
-  }
-}
-
-/**
- * Listens without holding up the workers, which may start at once: their first claim finds
- * every job committed before it, and once listening begins every worker is woken once more
- * for jobs whose notices came in between. Opening the LISTEN connection is most of a start
- * (~12 ms of ~15 on PostgreSQL). Returns what stops listening (after the subscription, if it
- * is still being made).
- */
-export function listenBeside(
-  backend: Backend,
-  workers: readonly Wakeable[],
-  logger: Logger,
-): () => Promise<void> {
-  const subscribed = subscribeWakeups(backend, workers, logger).then((unsubscribe) => {
-    wakeMatching(workers, []);
-    return unsubscribe;
-  });
+  const subscribed = (async () => {
+    try {
+      const unsubscribe = await listen(onQueues, onError);
+      wakeMatching(workers, []);
+      return unsubscribe;
+    } catch (error) {
+      logger.warn('Cannot listen for wake-ups; workers poll', { error });
+      return async () => {};
+    }
+  })();
   return async () => (await subscribed)();
 }
