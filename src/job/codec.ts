@@ -193,6 +193,15 @@ export class CodecRegistry {
     } catch (error) {
       throw new PayloadDecodeError('Stored payload is not valid JSON', { cause: error });
     }
-    return this.decode(json);
+    return mayNeedDecoding(text) ? this.decode(json) : json;
   }
+}
+
+/**
+ * Whether JSON text may hold a tag or a forbidden key (a `\u` escape could spell either). Text
+ * that cannot decodes to what JSON.parse gave: the walk would only copy it, a cost every run of
+ * a job paid for its arguments.
+ */
+function mayNeedDecoding(text: string): boolean {
+  return text.includes(TAG) || text.includes('proto') || text.includes('constructor') || text.includes('\\u');
 }

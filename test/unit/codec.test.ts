@@ -62,6 +62,20 @@ describe('CodecRegistry', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('rejects those keys and reads tags however their JSON spells them (\\u escapes)', () => {
+    expect(() => codecs.parse('{"\\u005f_proto__":{"polluted":true}}')).toThrow(PayloadDecodeError);
+    expect(() => codecs.parse('[{"c\\u006fnstructor":1}]')).toThrow(PayloadDecodeError);
+    expect(codecs.parse('{"at":{"\\u0024t":"Date","v":"2026-01-02T00:00:00.000Z"}}')).toEqual({
+      at: new Date('2026-01-02T00:00:00.000Z'),
+    });
+  });
+
+  it('reads plain JSON as JSON.parse does', () => {
+    for (const text of ['{"n":1,"s":"x","a":[1,{"b":null}],"t":true}', '[]', '"text"', '12', 'null']) {
+      expect(codecs.parse(text)).toEqual(JSON.parse(text));
+    }
+  });
+
   it('refuses values it cannot encode, naming where they are', () => {
     expect(() => codecs.stringify({ cb: () => 1 })).toThrow(/function at args\.cb/);
     expect(() => codecs.stringify({ u: new URL('https://example.com') })).toThrow(/URL at args\.u/);
