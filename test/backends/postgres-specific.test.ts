@@ -184,6 +184,26 @@ describe.skipIf(!available)('postgres backend', () => {
     await expect(backend.countJobs()).rejects.toThrow(`127.0.0.1:${port}/test`);
   });
 
+  it('fails with BackendUnavailableError naming the mistake when the server refuses the role or the database', async () => {
+    const refused = [
+      [
+        { user: 'postgres', database: 'shigoto_no_such_database' },
+        'database "shigoto_no_such_database" does not exist',
+      ],
+      [{ user: 'shigoto_no_such_role', database: 'test' }, 'role "shigoto_no_such_role" does not exist'],
+    ] as const;
+    for (const [settings, reason] of refused) {
+      const backend = postgresBackend({ host: '127.0.0.1', port: 5432, ...settings, connectTimeoutMs: 2000 });
+      cleanups.push(() => backend.close());
+      const enqueued = backend.enqueue({ jobs: [newJob()], now: T0 });
+      await expect(enqueued).rejects.toBeInstanceOf(BackendUnavailableError);
+      await expect(enqueued).rejects.toThrow(
+        `PostgreSQL at 127.0.0.1:5432/${settings.database} refused the connection: ${reason} (check the user, password and database of the connection settings)`,
+      );
+      await expect(backend.migrate()).rejects.toBeInstanceOf(BackendUnavailableError);
+    }
+  });
+
   it('prints a migration script that leaves the schema as migrate() would', async () => {
     const schema = uniqueSchema();
     cleanups.push(() => dropSchema(schema));

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../support/ports.ts';
+import { POSTGRES, serviceAvailable } from '../support/services.ts';
 import { useCli } from './cli-harness.ts';
 
 const cli = useCli();
@@ -141,5 +143,26 @@ describe('configuration sources', () => {
     const result = await cli.run(['-c', '/dev/null', 'status', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).backend.path).toBe(join(cli.dir, 'storage/shigoto.db'));
+  });
+});
+
+describe.skipIf(!(await serviceAvailable(POSTGRES)))('a database the CLI cannot use', () => {
+  it('exits 5 with one line naming it: a server not listening, a database or a role it refuses', async () => {
+    const cases = [
+      [`postgres://postgres@127.0.0.1:${await freePort()}/test`, 'is unavailable: connect ECONNREFUSED'],
+      ['postgres://postgres@127.0.0.1:5432/shigoto_no_such_database', 'refused the connection: database'],
+      ['postgres://shigoto_no_such_role@127.0.0.1:5432/test', 'refused the connection: role'],
+    ] as const;
+    for (const [url, reason] of cases) {
+      const target = url.replace(/^postgres:\/\/[^@]+@/, '');
+      const result = await cli.run(['queues', 'list'], { SHIGOTO_DATABASE_URL: url });
+      expect(result.code, url).toBe(5);
+      expect(result.stderr, url).toMatch(
+        new RegExp(`^shigoto: PostgreSQL at ${target} ${reason}[^\\n]*\\n$`),
+      );
+      const json = await cli.run(['queues', 'list', '--json'], { SHIGOTO_DATABASE_URL: url });
+      expect(json.code, url).toBe(5);
+      expect(JSON.parse(json.stdout).error.code, url).toBe('BACKEND_UNAVAILABLE');
+    }
   });
 });

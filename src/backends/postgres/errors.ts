@@ -16,6 +16,17 @@ const CONNECTION_CODES = new Set([
   '53300', // too_many_connections
 ]);
 
+/**
+ * The server refused the connection at its start, for settings no retry mends by itself: a
+ * role that does not exist or may not connect from here, a wrong password, a database that
+ * does not exist. No statement ran; it is no connection, worded as the mistake it likely is.
+ */
+const REFUSED_CODES = new Set([
+  '28000', // invalid_authorization_specification: no such role, or no pg_hba.conf entry
+  '28P01', // invalid_password
+  '3D000', // invalid_catalog_name: no such database
+]);
+
 /** What pg says, without a code, when a socket closed or never opened in time. */
 const CONNECTION_MESSAGES =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Query read timeout/i;
@@ -31,7 +42,7 @@ function codeOf(error: unknown): string | undefined {
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = codeOf(error);
-  if (code && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+  if (code && (CONNECTION_CODES.has(code) || REFUSED_CODES.has(code) || code.startsWith('08'))) return true;
   // Node reports a refused connection to every address of a host as one AggregateError.
   if (error instanceof AggregateError && error.errors.some(isConnectionError)) return true;
   return CONNECTION_MESSAGES.test(error.message);
@@ -45,6 +56,12 @@ export function isRetryable(error: unknown): boolean {
 /** Turns a lost or refused connection into the typed error callers branch on; others pass through. */
 export function toBackendError(error: unknown, target: string): unknown {
   if (error instanceof BackendUnavailableError || !isConnectionError(error)) return error;
+  if (REFUSED_CODES.has(codeOf(error) ?? '')) {
+    return new BackendUnavailableError(
+      `PostgreSQL at ${target} refused the connection: ${(error as Error).message} (check the user, password and database of the connection settings)`,
+      { cause: error },
+    );
+  }
   const reason =
     ((error as Error).message === 'Query read timeout'
       ? 'no answer within the query timeout (queryTimeoutMs, backend.query_timeout); the connection was closed'
