@@ -149,6 +149,13 @@ export class BackendUnavailableError extends ShigotoError {
   }
 }
 
+/** The database refused a statement for want of a privilege: a role or grant to fix, not to retry. */
+export class PermissionDeniedError extends ShigotoError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('PERMISSION_DENIED', message, options);
+  }
+}
+
 export class JobNotFoundError extends ShigotoError {
   constructor(id: string) {
     super('JOB_NOT_FOUND', `No job with id ${id}.`);

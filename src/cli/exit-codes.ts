@@ -24,6 +24,7 @@ const BY_CODE: Record<string, number> = {
   TASK_NOT_FOUND: EXIT.notFound,
   WAIT_TIMEOUT: EXIT.timeout,
   INVALID_CONFIG: EXIT.config,
+  PERMISSION_DENIED: EXIT.config,
   BACKEND_UNAVAILABLE: EXIT.unavailable,
   ALREADY_RUNNING: EXIT.alreadyRunning,
 };

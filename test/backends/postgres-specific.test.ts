@@ -2,7 +2,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Backend, ClaimedJob } from '../../src/backend/types.ts';
 import { postgresBackend, postgresMigrationSql } from '../../src/backends/postgres/index.ts';
 import { postgresMigrations } from '../../src/backends/postgres/migrate.ts';
-import { BackendUnavailableError, InvalidInputError, InvalidQueueNameError } from '../../src/errors.ts';
+import {
+  BackendUnavailableError,
+  InvalidInputError,
+  InvalidQueueNameError,
+  PermissionDeniedError,
+} from '../../src/errors.ts';
 import { createShigoto, defineJob } from '../../src/index.ts';
 import { newJob, T0 } from '../contract/helpers.ts';
 import { freePort } from '../support/ports.ts';
@@ -198,10 +203,44 @@ describe.skipIf(!available)('postgres backend', () => {
       const enqueued = backend.enqueue({ jobs: [newJob()], now: T0 });
       await expect(enqueued).rejects.toBeInstanceOf(BackendUnavailableError);
       await expect(enqueued).rejects.toThrow(
-        `PostgreSQL at 127.0.0.1:5432/${settings.database} refused the connection: ${reason} (check the user, password and database of the connection settings)`,
+        `PostgreSQL at 127.0.0.1:5432/${settings.database} refused the connection: ${reason} (check the connection settings: user, password, database, TLS)`,
       );
       await expect(backend.migrate()).rejects.toBeInstanceOf(BackendUnavailableError);
     }
+  });
+
+  it('fails with BackendUnavailableError when TLS is asked of a server without it', async () => {
+    const backend = postgresBackend({
+      connectionString: TEST_DATABASE_URL,
+      ssl: true,
+      connectTimeoutMs: 2000,
+    });
+    cleanups.push(() => backend.close());
+    await expect(backend.enqueue({ jobs: [newJob()], now: T0 })).rejects.toThrow(
+      /^PostgreSQL at 127\.0\.0\.1:5432\/test refused the connection: The server does not support SSL connections/,
+    );
+    await expect(backend.countJobs()).rejects.toBeInstanceOf(BackendUnavailableError);
+  });
+
+  it('fails migrate() with PermissionDeniedError when the role may not create the schema', async () => {
+    const role = `shigoto_limited_${process.pid}_${Date.now()}`;
+    await adminPool().query(`CREATE ROLE ${role} LOGIN`);
+    const backend = postgresBackend({
+      host: '127.0.0.1',
+      port: 5432,
+      user: role,
+      database: 'test',
+      schema: uniqueSchema(),
+    });
+    cleanups.push(async () => {
+      await backend.close();
+      await adminPool().query(`DROP ROLE ${role}`);
+    });
+    const migrated = backend.migrate();
+    await expect(migrated).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(migrated).rejects.toThrow(
+      'PostgreSQL at 127.0.0.1:5432/test refused: permission denied for database test (the role of the connection settings lacks a privilege Shigoto needs: see "Setup" in docs/backends.md)',
+    );
   });
 
   it('prints a migration script that leaves the schema as migrate() would', async () => {

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.ts';
+import { adminPool, closeAdminPool } from '../support/postgres.ts';
 import { POSTGRES, serviceAvailable } from '../support/services.ts';
 import { useCli } from './cli-harness.ts';
 
@@ -147,14 +148,20 @@ describe('configuration sources', () => {
 });
 
 describe.skipIf(!(await serviceAvailable(POSTGRES)))('a database the CLI cannot use', () => {
+  afterAll(closeAdminPool);
+
   it('exits 5 with one line naming it: a server not listening, a database or a role it refuses', async () => {
     const cases = [
       [`postgres://postgres@127.0.0.1:${await freePort()}/test`, 'is unavailable: connect ECONNREFUSED'],
       ['postgres://postgres@127.0.0.1:5432/shigoto_no_such_database', 'refused the connection: database'],
       ['postgres://shigoto_no_such_role@127.0.0.1:5432/test', 'refused the connection: role'],
+      [
+        'postgres://postgres@127.0.0.1:5432/test?ssl=true',
+        'refused the connection: The server does not support SSL connections',
+      ],
     ] as const;
     for (const [url, reason] of cases) {
-      const target = url.replace(/^postgres:\/\/[^@]+@/, '');
+      const target = url.replace(/^postgres:\/\/[^@]+@/, '').replace(/\?.*/, '');
       const result = await cli.run(['queues', 'list'], { SHIGOTO_DATABASE_URL: url });
       expect(result.code, url).toBe(5);
       expect(result.stderr, url).toMatch(
@@ -163,6 +170,23 @@ describe.skipIf(!(await serviceAvailable(POSTGRES)))('a database the CLI cannot 
       const json = await cli.run(['queues', 'list', '--json'], { SHIGOTO_DATABASE_URL: url });
       expect(json.code, url).toBe(5);
       expect(JSON.parse(json.stdout).error.code, url).toBe('BACKEND_UNAVAILABLE');
+    }
+  });
+
+  it('exits 4 with one line when the role may not create the schema', async () => {
+    const role = `shigoto_cli_limited_${process.pid}_${Date.now()}`;
+    await adminPool().query(`CREATE ROLE ${role} LOGIN`);
+    try {
+      const env = { SHIGOTO_DATABASE_URL: `postgres://${role}@127.0.0.1:5432/test` };
+      const result = await cli.run(['migrate'], env);
+      expect(result.code).toBe(4);
+      expect(result.stderr).toMatch(
+        /^shigoto: PostgreSQL at 127\.0\.0\.1:5432\/test refused: permission denied for database test \([^\n]+\)\n$/,
+      );
+      const json = await cli.run(['migrate', '--json'], env);
+      expect(JSON.parse(json.stdout).error.code).toBe('PERMISSION_DENIED');
+    } finally {
+      await adminPool().query(`DROP ROLE ${role}`);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from '../../errors.ts';
+import { BackendUnavailableError, PermissionDeniedError } from '../../errors.ts';
 
 /** Socket failures, and server states that mean "no usable connection right now". */
 const CONNECTION_CODES = new Set([
@@ -27,6 +27,12 @@ const REFUSED_CODES = new Set([
   '3D000', // invalid_catalog_name: no such database
 ]);
 
+/** What pg says, without a code, when TLS was asked for and the server offers none. */
+const NO_TLS_MESSAGE = /does not support SSL connections/;
+
+/** insufficient_privilege */
+const PERMISSION_DENIED = '42501';
+
 /** What pg says, without a code, when a socket closed or never opened in time. */
 const CONNECTION_MESSAGES =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Query read timeout/i;
@@ -43,6 +49,7 @@ export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = codeOf(error);
   if (code && (CONNECTION_CODES.has(code) || REFUSED_CODES.has(code) || code.startsWith('08'))) return true;
+  if (NO_TLS_MESSAGE.test(error.message)) return true;
   // Node reports a refused connection to every address of a host as one AggregateError.
   if (error instanceof AggregateError && error.errors.some(isConnectionError)) return true;
   return CONNECTION_MESSAGES.test(error.message);
@@ -53,12 +60,21 @@ export function isRetryable(error: unknown): boolean {
   return code !== undefined && RETRYABLE_CODES.has(code);
 }
 
-/** Turns a lost or refused connection into the typed error callers branch on; others pass through. */
+/**
+ * Turns a lost or refused connection, and a missing privilege, into the typed errors callers
+ * branch on; others pass through.
+ */
 export function toBackendError(error: unknown, target: string): unknown {
+  if (codeOf(error) === PERMISSION_DENIED) {
+    return new PermissionDeniedError(
+      `PostgreSQL at ${target} refused: ${(error as Error).message} (the role of the connection settings lacks a privilege Shigoto needs: see "Setup" in docs/backends.md)`,
+      { cause: error },
+    );
+  }
   if (error instanceof BackendUnavailableError || !isConnectionError(error)) return error;
-  if (REFUSED_CODES.has(codeOf(error) ?? '')) {
+  if (REFUSED_CODES.has(codeOf(error) ?? '') || NO_TLS_MESSAGE.test((error as Error).message)) {
     return new BackendUnavailableError(
-      `PostgreSQL at ${target} refused the connection: ${(error as Error).message} (check the user, password and database of the connection settings)`,
+      `PostgreSQL at ${target} refused the connection: ${(error as Error).message} (check the connection settings: user, password, database, TLS)`,
       { cause: error },
     );
   }
