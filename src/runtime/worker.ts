@@ -1,6 +1,7 @@
 import type { Backend, ClaimedJob, Completion, ExpiredJob } from '../backend/types.ts';
 import type { Logger } from '../util/logger.ts';
 import { type ExecutorDeps, executeJob } from './executor.ts';
+import type { EndedJob } from './observer.ts';
 import { Poller } from './poller.ts';
 import { Prefetch } from './prefetch.ts';
 
@@ -52,9 +53,8 @@ export class Worker {
   #stopping = false;
   /** The last claim came back short: the queues looked empty, so a finishing job need not poll. */
   #drained = false;
-  #pending: Completion[] = [];
-  /** The claimed job of each pending completion, for the observer once it is written. */
-  readonly #jobOf = new WeakMap<Completion, ClaimedJob>();
+  /** Completions to write, each with its claimed job (for the observer once it is written). */
+  #pending: EndedJob[] = [];
   #flushing: Promise<void> | undefined;
   /** How many completions the write in flight carries. */
   #writing = 0;
@@ -173,8 +173,7 @@ export class Worker {
     const done = executeJob(this.#deps, job, controller).then(
       (completion) => {
         if (!this.#running.delete(key)) return;
-        this.#jobOf.set(completion, job);
-        this.#queueCompletion(completion);
+        this.#queueCompletion({ job, completion });
         logCompletion(this.#deps.logger, job, completion, performance.now() - startedAt);
         this.#finished();
       },
@@ -196,8 +195,8 @@ export class Worker {
     if (!this.#drained && this.#claimLimit() > 0) this.#poller.wake();
   }
 
-  #queueCompletion(completion: Completion): void {
-    this.#pending.push(completion);
+  #queueCompletion(ended: EndedJob): void {
+    this.#pending.push(ended);
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setImmediate(() => {
@@ -214,7 +213,7 @@ export class Worker {
     this.#pending = [];
     this.#writing = batch.length;
     this.#flushing = this.#deps.backend
-      .complete({ items: batch, now: this.#deps.now() })
+      .complete({ items: batch.map((ended) => ended.completion), now: this.#deps.now() })
       .then(
         (result) => {
           if (result.rejected.length > 0) {
@@ -259,16 +258,11 @@ export class Worker {
   }
 
   /** Tells the observer of the completions written (not those refused for a lost claim). */
-  #observeEnded(batch: readonly Completion[], rejected: readonly string[]): void {
+  #observeEnded(batch: readonly EndedJob[], rejected: readonly string[]): void {
     const observer = this.#deps.observer;
     if (!observer) return;
     const refused = new Set(rejected);
-    observer.ended(
-      batch.flatMap((completion) => {
-        const job = this.#jobOf.get(completion);
-        return job && !refused.has(completion.jobId) ? [{ job, completion }] : [];
-      }),
-    );
+    observer.ended(batch.filter((ended) => !refused.has(ended.completion.jobId)));
   }
 
   async #flushUntilEmpty(): Promise<void> {

@@ -32,3 +32,36 @@ describe('completion writes that fall behind', () => {
     expect(started.size).toBe(200);
   });
 });
+
+describe('completions the database refuses', () => {
+  it('are not reported as ended: the observer hears of the written ones only', async () => {
+    const job = defineJob({ name: 'quick', perform: () => undefined });
+    const h = await harness({ jobs: [job] });
+    const ids = (
+      await h.shigoto.enqueueMany(Array.from({ length: 5 }, () => ({ job, args: undefined })))
+    ).map((e) => e.id);
+    const [refused] = ids;
+    // As if another worker had taken the first job over: its completion is not applied.
+    const backend = h.shigoto.backend;
+    const complete = backend.complete.bind(backend);
+    backend.complete = async (params) => {
+      const result = await complete({
+        ...params,
+        items: params.items.filter((item) => item.jobId !== refused),
+      });
+      const asked = params.items.some((item) => item.jobId === refused);
+      return { rejected: [...result.rejected, ...(asked ? [refused!] : [])] };
+    };
+    const heard: string[] = [];
+    const observer = h.shigoto.observer;
+    const ended = observer.ended.bind(observer);
+    observer.ended = (done) => {
+      heard.push(...done.map((d) => d.job.id));
+      ended(done);
+    };
+    await h.work({ workers: [{ queues: ['*'], threads: 5 }] });
+    await waitFor(async () => heard.length === 4);
+    await sleep(100);
+    expect(heard.sort()).toEqual(ids.slice(1).sort());
+  });
+});
