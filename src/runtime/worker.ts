@@ -47,8 +47,12 @@ export class Worker {
   readonly #deps: WorkerDeps;
   readonly #options: WorkerOptions;
   readonly #poller: Poller;
-  /** Keyed by claim (job id and lease). */
-  readonly #running = new Map<string, Running>();
+  /**
+   * Keyed by claim: the claimed job object, new for every claim. A job taken from this (paused,
+   * pruned) worker may come back to it while the stale run still goes, and the two must not be
+   * mixed up.
+   */
+  readonly #running = new Map<ClaimedJob, Running>();
   readonly #prefetch: Prefetch;
   #stopping = false;
   /** The last claim came back short: the queues looked empty, so a finishing job need not poll. */
@@ -165,26 +169,23 @@ export class Worker {
   }
 
   #run(job: ClaimedJob): void {
-    // By claim, not job id: a job taken from this (paused, pruned) worker may come back to it
-    // while the stale run still goes, and the two must not be mixed up.
-    const key = `${job.id}/${job.lease}`;
     const controller = new AbortController();
     const startedAt = performance.now();
     const done = executeJob(this.#deps, job, controller).then(
       (completion) => {
-        if (!this.#running.delete(key)) return;
+        if (!this.#running.delete(job)) return;
         this.#queueCompletion({ job, completion });
         logCompletion(this.#deps.logger, job, completion, performance.now() - startedAt);
         this.#finished();
       },
       (error) => {
         // executeJob never throws; if it does, the claim stays and is released on stop or prune.
-        this.#running.delete(key);
+        this.#running.delete(job);
         this.#deps.onError(error);
         this.#finished();
       },
     );
-    this.#running.set(key, { job, controller, done });
+    this.#running.set(job, { job, controller, done });
   }
 
   /** A slot freed: start the next job claimed ahead, and claim more if there is room for a batch. */
