@@ -48,11 +48,16 @@ function codeOf(error: unknown): string | undefined {
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = codeOf(error);
-  if (code && (CONNECTION_CODES.has(code) || REFUSED_CODES.has(code) || code.startsWith('08'))) return true;
-  if (NO_TLS_MESSAGE.test(error.message)) return true;
+  if (isRefusal(error)) return true;
+  if (code && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
   // Node reports a refused connection to every address of a host as one AggregateError.
   if (error instanceof AggregateError && error.errors.some(isConnectionError)) return true;
   return CONNECTION_MESSAGES.test(error.message);
+}
+
+/** A connection refused for its settings (see REFUSED_CODES), or TLS the server lacks. */
+function isRefusal(error: Error): boolean {
+  return REFUSED_CODES.has(codeOf(error) ?? '') || NO_TLS_MESSAGE.test(error.message);
 }
 
 export function isRetryable(error: unknown): boolean {
@@ -72,7 +77,7 @@ export function toBackendError(error: unknown, target: string): unknown {
     );
   }
   if (error instanceof BackendUnavailableError || !isConnectionError(error)) return error;
-  if (REFUSED_CODES.has(codeOf(error) ?? '') || NO_TLS_MESSAGE.test((error as Error).message)) {
+  if (isRefusal(error as Error)) {
     return new BackendUnavailableError(
       `PostgreSQL at ${target} refused the connection: ${(error as Error).message} (check the connection settings: user, password, database, TLS)`,
       { cause: error },
