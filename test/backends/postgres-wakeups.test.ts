@@ -186,7 +186,11 @@ describe.skipIf(!available)('postgres LISTEN/NOTIFY wake-ups', () => {
       workers: [{ queues: ['*'], pollingIntervalMs: 60_000 }],
       dispatcher: null,
     });
-    cleanups.push(() => runtime.stop());
+    // stop() waits for the subscription: let it through even if an assertion below fails first.
+    cleanups.push(() => {
+      gate.resolve();
+      return runtime.stop();
+    });
     await new Promise((resolve) => setTimeout(resolve, 200)); // the first poll, which finds nothing
     // Its notice goes out while no one listens: only the wake-up once listening starts it.
     const { id } = await producer.enqueue(job, {});
