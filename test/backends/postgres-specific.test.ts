@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Backend, ClaimedJob } from '../../src/backend/types.ts';
 import { postgresBackend, postgresMigrationSql } from '../../src/backends/postgres/index.ts';
@@ -9,7 +10,7 @@ import {
   PermissionDeniedError,
 } from '../../src/errors.ts';
 import { createShigoto, defineJob } from '../../src/index.ts';
-import { newJob, T0 } from '../contract/helpers.ts';
+import { newJob, newJobs, T0 } from '../contract/helpers.ts';
 import { freePort } from '../support/ports.ts';
 import {
   adminPool,
@@ -74,6 +75,35 @@ describe.skipIf(!available)('postgres backend', () => {
     // More than one claimer took part, so the test did exercise concurrency.
     expect(perClaimer.filter((jobs) => jobs.length > 0).length).toBeGreaterThan(1);
     expect(await backends[0]!.countJobs()).toMatchObject({ ready: 0, claimed: total });
+  });
+
+  it('claims and finishes jobs without moving their rows out of their pages (HOT updates)', async () => {
+    const { schema, backends } = sharedSchema(1);
+    const backend = backends[0]!;
+    await backend.migrate();
+    // Small rows (more of them share a page, whose claimed versions must all fit beside them).
+    await backend.enqueue({ jobs: newJobs(3000, (i) => ({ args: `{"n":${i}}` })), now: T0 });
+    const pages = async () => {
+      const { rows } = await adminPool().query<{ id: string; page: string }>(
+        `SELECT id, (ctid::text::point)[0] AS page FROM "${schema}".jobs ORDER BY id`,
+      );
+      return rows.map((row) => `${row.id}@${row.page}`);
+    };
+    const before = await pages();
+    const processId = randomUUID(); // as long as a real process id
+    for (;;) {
+      const claimed = await backend.claim({ queues: ['*'], limit: 500, processId, now: T0 });
+      if (claimed.length === 0) break;
+      const items = claimed.map((job) => ({
+        jobId: job.id,
+        lease: job.lease,
+        outcome: 'finished' as const,
+        result: null,
+      }));
+      expect((await backend.complete({ items, now: T0 })).rejected).toEqual([]);
+    }
+    expect(await backend.countJobs()).toMatchObject({ ready: 0, claimed: 0, finished: 3000 });
+    expect(await pages()).toEqual(before);
   });
 
   it('stores a queue name with SQL metacharacters literally, never executing it', async () => {

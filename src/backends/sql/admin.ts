@@ -13,7 +13,7 @@ import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { recordEnded } from './ended.ts';
 import { moveToReady } from './make-ready.ts';
-import { JOB_COLUMNS, num, numOrNull, toJobRecord } from './rows.ts';
+import { jobColumns, num, numOrNull, toJobRecord } from './rows.ts';
 import { announceReady, PLACE_COLUMNS, takeRows, toPlace } from './transitions.ts';
 import { releaseUniqueKeys } from './unique.ts';
 
@@ -74,7 +74,7 @@ export async function listQueues(ctx: SqlContext): Promise<QueueInfo[]> {
 
 export async function getJob({ driver, d, t }: SqlContext, id: string): Promise<JobRecord | null> {
   const rows = await driver.all<Record<string, unknown>>(
-    `SELECT ${JOB_COLUMNS} FROM ${t.jobs} WHERE id = ?`,
+    `SELECT ${jobColumns(t)} FROM ${t.jobs} WHERE id = ?`,
     [d.idParam(id)],
   );
   return rows[0] ? toJobRecord(rows[0]) : null;
@@ -105,7 +105,7 @@ export async function listJobs({ driver, d, t }: SqlContext, filter: JobFilter):
   }
   const limit = Math.max(1, Math.min(filter.limit ?? 100, MAX_PAGE));
   const rows = await driver.all<Record<string, unknown>>(
-    `SELECT ${JOB_COLUMNS} FROM ${t.jobs}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+    `SELECT ${jobColumns(t)} FROM ${t.jobs}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
     [...params, limit],
   );
   return rows.map(toJobRecord);

@@ -30,7 +30,7 @@ export type ChangeRows = readonly (readonly unknown[])[];
 
 /** An UPDATE of the claimed jobs rows that also ends the claim; `guard` (" AND ...") narrows it. */
 export function updateClaimed(ctx: SqlContext, assignments: string, guard = ''): ClaimChange {
-  return (src) => `UPDATE ${ctx.t.jobs} SET ${assignments}, process_id = NULL, lease = NULL
+  return (src) => `UPDATE ${ctx.t.jobs} SET ${assignments}, lease = NULL
       FROM ${src} WHERE id = src.c0 AND lease = src.c1${guard}`;
 }
 

@@ -141,7 +141,7 @@ async function claimPatternByPattern(
     const claimRow = withClaimRow ? `, claim AS (${claimRowItem(ctx)})` : '';
     const rows = await exec.all<Row>(
       `WITH taken AS (${take.sql})${claimRow} ${claimUpdate(ctx)} FROM taken WHERE id = taken.job_id RETURNING ${CLAIM_RETURNING}`,
-      [...take.params, ...(withClaimRow ? [lease, params.processId] : []), params.processId, lease],
+      [...take.params, ...(withClaimRow ? [lease, params.processId] : []), lease],
     );
     claimed.push(...rows.sort((a, b) => byPriorityThenId(a.priority, a.id, b.priority, b.id)));
   }
@@ -182,22 +182,22 @@ async function takeThenClaim(
   const where = `WHERE ${d.inList('id', 'bigint')}`;
   let rows: Row[];
   if (d.returning) {
-    rows = await tx.all(`${claimUpdate(ctx)} ${where} RETURNING ${CLAIM_RETURNING}`, [
-      params.processId,
-      lease,
-      list,
-    ]);
+    rows = await tx.all(`${claimUpdate(ctx)} ${where} RETURNING ${CLAIM_RETURNING}`, [lease, list]);
   } else {
-    await tx.run(`${claimUpdate(ctx)} ${where}`, [params.processId, lease, list]);
+    await tx.run(`${claimUpdate(ctx)} ${where}`, [lease, list]);
     rows = await tx.all(`SELECT ${CLAIM_RETURNING} FROM ${t.jobs} ${where}`, [list]);
   }
   const order = new Map(ids.map((id, i) => [id, i]));
   return rows.sort((a, b) => order.get(num(a.id))! - order.get(num(b.id))!);
 }
 
-/** Marks jobs claimed by a process under a lease (parameters: process id, lease). */
+/**
+ * Marks jobs claimed under a lease (parameter: the lease). The process is named once, in the
+ * claim row: writing it into every jobs row too made the row's claimed version too big to stay
+ * in its page (see migration 007 of PostgreSQL).
+ */
 function claimUpdate({ t }: SqlContext): string {
-  return `UPDATE ${t.jobs} SET state = 'claimed', attempts = attempts + 1, process_id = ?, lease = ?`;
+  return `UPDATE ${t.jobs} SET state = 'claimed', attempts = attempts + 1, lease = ?`;
 }
 
 function byPriorityThenId(pa: unknown, ia: unknown, pb: unknown, ib: unknown): number {

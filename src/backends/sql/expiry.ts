@@ -121,7 +121,7 @@ export async function expireClaims(
   const src = d.rowSource(['bigint', 'text']);
   const places = (
     await tx.all<Row>(
-      `UPDATE ${t.jobs} SET ${EXPIRED}, attempts = attempts - 1, process_id = NULL, lease = NULL
+      `UPDATE ${t.jobs} SET ${EXPIRED}, attempts = attempts - 1, lease = NULL
         FROM ${src.sql} AS src WHERE id = src.c0 AND lease = src.c1 RETURNING ${EXPIRED_RETURNING}`,
       [now, ...src.params(claims.map((c) => [d.idParam(c.jobId), c.lease]))],
     )

@@ -77,7 +77,7 @@ export async function moveToReady(
   if (places.length === 0) return;
   const { d, t } = ctx;
   await tx.run(
-    `UPDATE ${t.jobs} SET state = 'ready', process_id = NULL, lease = NULL, run_at = NULL, finished_at = NULL,
+    `UPDATE ${t.jobs} SET state = 'ready', lease = NULL, run_at = NULL, finished_at = NULL,
        attempts = attempts + ? WHERE ${d.inList('id', 'bigint')}`,
     [
       attemptsDelta,

@@ -21,8 +21,15 @@ export function strOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-export const JOB_COLUMNS =
-  'id, name, queue, priority, args, metadata, state, attempts, enqueued_at, run_at, finished_at, process_id, last_error, result, expires_at, concurrency_key, unique_key, serial_key';
+/**
+ * What toJobRecord reads of a jobs row. The process holding a claimed job is named by its
+ * claim row (a claim does not write it into the jobs row: see migration 007 of PostgreSQL).
+ */
+export function jobColumns(t: { readonly jobs: string; readonly claims: string }): string {
+  return `id, name, queue, priority, args, metadata, state, attempts, enqueued_at, run_at, finished_at,
+    (SELECT c.process_id FROM ${t.claims} c WHERE c.lease = ${t.jobs}.lease) AS process_id,
+    last_error, result, expires_at, concurrency_key, unique_key, serial_key`;
+}
 
 export function toJobRecord(row: Record<string, unknown>): JobRecord {
   return {

@@ -9,7 +9,7 @@ import {
 import type { SqlContext } from './context.ts';
 import type { SqlExecutor } from './driver.ts';
 import { enqueueJobs } from './enqueue.ts';
-import { JOB_COLUMNS, num, toJobRecord } from './rows.ts';
+import { jobColumns, num, toJobRecord } from './rows.ts';
 
 /** Most tasks read by one statement (their jobs are read by one more). */
 const CHUNK = 1000;
@@ -89,7 +89,7 @@ async function readTasks(ctx: SqlContext, ids: readonly string[], ended: boolean
     jobIds.length === 0
       ? []
       : await driver.all<Record<string, unknown>>(
-          `SELECT ${JOB_COLUMNS} FROM ${t.jobs} WHERE ${d.inList('id', 'bigint')}`,
+          `SELECT ${jobColumns(t)} FROM ${t.jobs} WHERE ${d.inList('id', 'bigint')}`,
           [d.listParam(jobIds, 'bigint')],
         );
   const byId = new Map(jobs.map((row) => [String(row.id), toJobRecord(row)]));

@@ -1,0 +1,12 @@
+-- A claim writes a new version of each jobs row it takes, and a completion another: both stay
+-- HOT (no index entry, written into the same page) only while the page has room for them. A
+-- claim takes consecutive jobs, so every row of a page gets its claimed version in one
+-- transaction, beside the versions it replaces (not yet reclaimable). With half-full pages about
+-- a third of those versions did not fit: each then went to another page, with an index entry,
+-- an extra WAL record and a new page. Two changes keep them in the page:
+--   - a claim no longer writes process_id into the jobs row (the claim row names the process;
+--     reads take it from there), so the claimed version grows by the lease alone. The column
+--     stays, unused, so that workers of the previous version keep running during an upgrade;
+--   - pages are filled to 40 % by enqueues (pages filled before keep their layout).
+-- A 100 000-job drain: PostgreSQL CPU per job 13-15 -> 10-12 us (docs/benchmarks.md).
+ALTER TABLE {{jobs}} SET (fillfactor = 40);
